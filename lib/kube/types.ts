@@ -1,0 +1,35 @@
+/** A Kubernetes object as JSON: what the apiserver returns and accepts. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: Array<Record<string, unknown>>;
+  finalizers?: string[];
+  managedFields?: Array<Record<string, unknown>>;
+  selfLink?: string;
+  [field: string]: unknown;
+}
+
+/** A page of a LIST. */
+export interface ListPage {
+  readonly items: KubeObject[];
+  /** The list's resourceVersion (a consistent snapshot point). */
+  readonly resourceVersion: string | undefined;
+  /** True when the continue token expired and the list restarted from a fresh snapshot. */
+  readonly restarted: boolean;
+}

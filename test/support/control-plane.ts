@@ -1,0 +1,180 @@
+import { generateKeyPairSync } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import https from "node:https";
+import { join } from "node:path";
+import { requireBinary } from "./binaries.ts";
+import { freePort, type Started, type Supervisor, waitUntil } from "./processes.ts";
+
+/** A running etcd + kube-apiserver + kube-controller-manager on loopback ports. */
+export interface ControlPlane {
+  /** https://127.0.0.1:PORT */
+  readonly server: string;
+  /** Admin kubeconfig (token user in `system:masters`). */
+  readonly kubeconfig: string;
+  /** kubeconfig of a user with no RBAC bindings at all (`stowage-limited`), for least-privilege tests. */
+  readonly limitedKubeconfig: string;
+  /** The admin bearer token. */
+  readonly adminToken: string;
+  /** PEM CA bundle that verifies the apiserver's serving certificate. */
+  readonly caFile: string;
+  readonly etcdUrl: string;
+  /** Milliseconds from the first spawn until the API answered and the controllers ran. */
+  readonly startupMs: number;
+  readonly processes: readonly Started[];
+}
+
+const kubeconfigYaml = (server: string, caFile: string, user: string, token: string) => `apiVersion: v1
+kind: Config
+clusters:
+- name: stowage-local
+  cluster:
+    server: ${server}
+    certificate-authority: ${caFile}
+users:
+- name: ${user}
+  user:
+    token: ${token}
+contexts:
+- name: stowage-local
+  context:
+    cluster: stowage-local
+    user: ${user}
+    namespace: default
+current-context: stowage-local
+`;
+
+const getJson = (url: string, token: string, ca: Buffer): Promise<{ status: number; body: string }> =>
+  new Promise((resolve, reject) => {
+    const req = https.get(
+      url,
+      { ca, headers: { Authorization: `Bearer ${token}` }, timeout: 5000 },
+      (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+  });
+
+/**
+ * Starts etcd, kube-apiserver (RBAC, token auth, self-signed serving cert) and kube-controller-manager
+ * in `dir`, registered with `supervisor` for teardown. Resolves once the apiserver is ready, the
+ * `default` namespace exists and the controller-manager has created its `default` ServiceAccount.
+ */
+export const startControlPlane = async (supervisor: Supervisor, dir: string): Promise<ControlPlane> => {
+  const etcdBin = requireBinary("ETCD");
+  const apiserverBin = requireBinary("KUBE_APISERVER");
+  const kcmBin = requireBinary("KUBE_CONTROLLER_MANAGER");
+  const began = Date.now();
+  const [etcdClient, etcdPeer, apiPort, kcmPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const pki = join(dir, "pki");
+  mkdirSync(pki, { recursive: true });
+
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const saKey = join(dir, "sa.key");
+  writeFileSync(saKey, privateKey.export({ type: "pkcs8", format: "pem" }));
+  const adminToken = `admin-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  const limitedToken = `limited-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  writeFileSync(
+    join(dir, "tokens.csv"),
+    `${adminToken},stowage-admin,stowage-admin-uid,"system:masters"\n${limitedToken},stowage-limited,stowage-limited-uid,""\n`,
+  );
+
+  const etcdUrl = `http://127.0.0.1:${etcdClient}`;
+  const etcd = supervisor.start("etcd", etcdBin, [
+    "--name=stowage",
+    `--data-dir=${join(dir, "etcd")}`,
+    `--listen-client-urls=${etcdUrl}`,
+    `--advertise-client-urls=${etcdUrl}`,
+    `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+    `--initial-cluster=stowage=http://127.0.0.1:${etcdPeer}`,
+    "--unsafe-no-fsync",
+    "--log-level=warn",
+  ]);
+  await waitUntil("etcd", async () => (await fetch(`${etcdUrl}/health`)).ok, {
+    process: etcd,
+    timeoutMs: 30_000,
+  });
+
+  const server = `https://127.0.0.1:${apiPort}`;
+  const apiserver = supervisor.start("kube-apiserver", apiserverBin, [
+    `--etcd-servers=${etcdUrl}`,
+    "--bind-address=127.0.0.1",
+    `--secure-port=${apiPort}`,
+    "--advertise-address=127.0.0.1",
+    "--endpoint-reconciler-type=none",
+    `--cert-dir=${pki}`,
+    "--service-cluster-ip-range=10.0.0.0/16",
+    "--service-node-port-range=30000-32767",
+    `--service-account-issuer=${server}`,
+    `--service-account-key-file=${saKey}`,
+    `--service-account-signing-key-file=${saKey}`,
+    `--token-auth-file=${join(dir, "tokens.csv")}`,
+    "--authorization-mode=RBAC",
+    "--allow-privileged=true",
+    "--profiling=false",
+    "--v=1",
+  ]);
+  const caFile = join(pki, "apiserver.crt");
+  let ca: Buffer | undefined;
+  await waitUntil(
+    "kube-apiserver /readyz",
+    async () => {
+      ca ??= readFileSync(caFile);
+      return (await getJson(`${server}/readyz`, adminToken, ca)).status === 200;
+    },
+    { process: apiserver, timeoutMs: 90_000, intervalMs: 250 },
+  );
+  await waitUntil(
+    "default namespace",
+    async () => (await getJson(`${server}/api/v1/namespaces/default`, adminToken, ca!)).status === 200,
+    { process: apiserver },
+  );
+
+  const kubeconfig = join(dir, "admin.kubeconfig");
+  writeFileSync(kubeconfig, kubeconfigYaml(server, caFile, "stowage-admin", adminToken));
+  const limitedKubeconfig = join(dir, "limited.kubeconfig");
+  writeFileSync(limitedKubeconfig, kubeconfigYaml(server, caFile, "stowage-limited", limitedToken));
+
+  const kcm = supervisor.start("kube-controller-manager", kcmBin, [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    "--leader-elect=false",
+    "--bind-address=127.0.0.1",
+    `--secure-port=${kcmPort}`,
+    `--cert-dir=${join(dir, "kcm-pki")}`,
+    `--service-account-private-key-file=${saKey}`,
+    `--root-ca-file=${caFile}`,
+    "--use-service-account-credentials=false",
+    "--cluster-cidr=10.244.0.0/16",
+    "--v=1",
+  ]);
+  await waitUntil(
+    "kube-controller-manager (default ServiceAccount)",
+    async () =>
+      (await getJson(`${server}/api/v1/namespaces/default/serviceaccounts/default`, adminToken, ca!))
+        .status === 200,
+    { process: kcm, timeoutMs: 60_000, intervalMs: 250 },
+  );
+  return {
+    server,
+    kubeconfig,
+    limitedKubeconfig,
+    adminToken,
+    caFile,
+    etcdUrl,
+    startupMs: Date.now() - began,
+    processes: [etcd, apiserver, kcm],
+  };
+};
