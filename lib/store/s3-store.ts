@@ -1,0 +1,208 @@
+/**
+ * `s3Store`: S3 and S3-compatible services (MinIO, Ceph RGW, R2, GCS interop) through @aws-sdk/client-s3.
+ * Uploads stream through @aws-sdk/lib-storage's multipart `Upload` (at most `queueSize × partSize` bytes
+ * in memory), listings paginate ListObjectsV2, signed URLs come from the request presigner.
+ */
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { AbortError, ConfigError, StoreError } from "../errors.ts";
+import { compareKeys, validateDelimiter, validateKey, validatePrefix, validateTtl } from "./keys.ts";
+import {
+  isInMemoryBody,
+  type ObjectBody,
+  type ObjectStore,
+  type PutOptions,
+  toBuffer,
+} from "./object-store.ts";
+import { isS3NotFound, redactEndpoint, type S3ErrorContext, s3Error, s3ErrorInfo } from "./s3-errors.ts";
+import { buildS3Client, normalizeS3Options, type S3StoreOptions } from "./s3-options.ts";
+
+export type { S3ChecksumAlgorithm, S3Credentials, S3StoreOptions } from "./s3-options.ts";
+
+/** An S3 (or S3-compatible) store. Creating it does no I/O; errors surface on the first call. */
+export const s3Store = (options: S3StoreOptions): ObjectStore => {
+  const o = normalizeS3Options(options);
+  const client = o.client ?? buildS3Client(o);
+  const presigner = o.publicEndpoint && !o.client ? buildS3Client(o, o.publicEndpoint) : client;
+  const location = `s3://${o.bucket}${o.prefix ? `/${o.prefix}` : ""}${o.endpoint ? ` (endpoint ${redactEndpoint(o.endpoint)})` : ""}`;
+  const { bucket, root } = o;
+  const context = (operation: string, key: string): S3ErrorContext => ({
+    operation,
+    key,
+    location,
+    bucket,
+    endpoint: o.endpointForMessages,
+  });
+
+  async function* listPages(prefix: string, delimiter?: string): AsyncGenerator<ListObjectsV2CommandOutput> {
+    let token: string | undefined;
+    do {
+      let page: ListObjectsV2CommandOutput;
+      try {
+        page = await client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: root + prefix,
+            ...(delimiter ? { Delimiter: delimiter } : {}),
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+        );
+      } catch (error) {
+        throw s3Error(error, context("list", prefix));
+      }
+      yield page;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async function* listKeys(prefix: string): AsyncGenerator<string> {
+    for await (const page of listPages(prefix)) {
+      for (const object of page.Contents ?? []) {
+        if (object.Key?.startsWith(root)) yield object.Key.slice(root.length);
+      }
+    }
+  }
+
+  return {
+    location,
+
+    async put(key: string, body: ObjectBody, putOptions: PutOptions = {}): Promise<void> {
+      validateKey(key);
+      if (putOptions.signal?.aborted) {
+        if (body instanceof Readable && !body.destroyed) body.destroy();
+        throw new AbortError(
+          `write "${key}" in ${location} was aborted before it started; nothing was written`,
+        );
+      }
+      const abort = new AbortController();
+      const onAbort = () => abort.abort(putOptions.signal?.reason);
+      putOptions.signal?.addEventListener("abort", onAbort, { once: true });
+      const upload = new Upload({
+        client,
+        partSize: o.partSize,
+        queueSize: o.queueSize,
+        leavePartsOnError: false,
+        abortController: abort,
+        params: {
+          Bucket: bucket,
+          Key: root + key,
+          Body: isInMemoryBody(body) ? toBuffer(body) : body,
+          ContentType: putOptions.contentType ?? "application/octet-stream",
+          // Sent with PutObject and CompleteMultipartUpload, so a large upload also fails atomically.
+          ...(putOptions.ifNoneMatch ? { IfNoneMatch: "*" } : {}),
+          ...(o.checksumAlgorithm ? { ChecksumAlgorithm: o.checksumAlgorithm } : {}),
+          ...(o.kmsKeyId
+            ? { ServerSideEncryption: "aws:kms" as const, SSEKMSKeyId: o.kmsKeyId }
+            : o.serverSideEncryption
+              ? { ServerSideEncryption: o.serverSideEncryption as "AES256" }
+              : {}),
+          ...(o.tagging ? { Tagging: o.tagging } : {}),
+        },
+      });
+      try {
+        await upload.done();
+      } catch (error) {
+        const { name, status } = s3ErrorInfo(error);
+        // Unblock whoever is writing into the stream (a tar/gzip pipeline would otherwise wait forever).
+        if (body instanceof Readable && !body.destroyed) body.destroy();
+        if (putOptions.ifNoneMatch && (name === "PreconditionFailed" || status === 412)) {
+          throw new StoreError(
+            `"${key}" already exists in ${location} and ifNoneMatch was set: choose another name or delete the existing object first`,
+            { code: "ERR_ALREADY_EXISTS", cause: error },
+          );
+        }
+        throw s3Error(error, context("write", key));
+      } finally {
+        putOptions.signal?.removeEventListener("abort", onAbort);
+      }
+    },
+
+    async get(key: string): Promise<Readable> {
+      validateKey(key);
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: root + key }));
+        const stream = out.Body;
+        if (stream instanceof Readable) return stream;
+        if (stream && typeof (stream as WebReadableStream).getReader === "function") {
+          return Readable.fromWeb(stream as WebReadableStream);
+        }
+        throw new StoreError(`read "${key}" in ${location}: the response had no body stream`);
+      } catch (error) {
+        if (isS3NotFound(error)) {
+          throw new StoreError(
+            `"${key}" does not exist in ${location}: check the key (list the store to see what exists)`,
+            {
+              code: "ERR_NOT_FOUND",
+              cause: error,
+            },
+          );
+        }
+        throw s3Error(error, context("read", key));
+      }
+    },
+
+    async exists(key: string): Promise<boolean> {
+      validateKey(key);
+      try {
+        await client.send(new HeadObjectCommand({ Bucket: bucket, Key: root + key }));
+        return true;
+      } catch (error) {
+        if (isS3NotFound(error)) return false;
+        throw s3Error(error, context("check", key));
+      }
+    },
+
+    list(prefix: string): AsyncIterable<string> {
+      validatePrefix(prefix);
+      return listKeys(prefix);
+    },
+
+    async listCommonPrefixes(prefix: string, delimiter: string): Promise<string[]> {
+      validatePrefix(prefix);
+      validateDelimiter(delimiter);
+      const found = new Set<string>();
+      for await (const page of listPages(prefix, delimiter)) {
+        for (const p of page.CommonPrefixes ?? []) {
+          if (p.Prefix?.startsWith(root)) found.add(p.Prefix.slice(root.length));
+        }
+      }
+      return [...found].sort(compareKeys);
+    },
+
+    async delete(key: string): Promise<void> {
+      validateKey(key);
+      try {
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: root + key }));
+      } catch (error) {
+        if (isS3NotFound(error)) return;
+        throw s3Error(error, context("delete", key));
+      }
+    },
+
+    async signedUrl(key: string, ttlSeconds: number): Promise<string> {
+      validateKey(key);
+      validateTtl(ttlSeconds);
+      if (ttlSeconds > 604_800) {
+        throw new ConfigError(
+          `signed URL for "${key}" in ${location}: ttlSeconds ${ttlSeconds} exceeds S3's maximum of 604800 (7 days); use a shorter ttl`,
+        );
+      }
+      try {
+        return await getSignedUrl(presigner, new GetObjectCommand({ Bucket: bucket, Key: root + key }), {
+          expiresIn: ttlSeconds,
+        });
+      } catch (error) {
+        throw s3Error(error, context("sign a URL for", key));
+      }
+    },
+  };
+};
