@@ -15,6 +15,16 @@ export type Component =
   | "RESTIC"
   | "MOTO_SERVER";
 
+const DISPLAY: Record<Component, string> = {
+  KUBE_APISERVER: "kube-apiserver",
+  KUBE_CONTROLLER_MANAGER: "kube-controller-manager",
+  KUBECTL: "kubectl",
+  ETCD: "etcd",
+  MINIO: "MinIO",
+  RESTIC: "restic",
+  MOTO_SERVER: "moto server",
+};
+
 let cached: Record<string, string> | undefined;
 
 /** Paths of the cached components, as `scripts/setup --print-env` reports them (nothing is built). */
@@ -44,7 +54,7 @@ export const requireBinary = (component: Component): string => {
   const path = componentPaths()[component];
   if (!path || !existsSync(path)) {
     throw new Error(
-      `${component.toLowerCase().replaceAll("_", "-")} not found at ${path}: run \`npm run setup\` (scripts/setup builds and caches it; set STOWAGE_CACHE to use another cache)`,
+      `${DISPLAY[component]} not found at ${path}: run \`npm run setup\` (scripts/setup builds and caches it; set STOWAGE_CACHE to use another cache)`,
     );
   }
   return path;

@@ -158,6 +158,7 @@ export const startControlPlane = async (supervisor: Supervisor, dir: string): Pr
     `--root-ca-file=${caFile}`,
     "--use-service-account-credentials=false",
     "--cluster-cidr=10.244.0.0/16",
+    "--pvclaimbinder-sync-period=1s",
     "--v=1",
   ]);
   await waitUntil(

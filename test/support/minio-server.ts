@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { requireBinary } from "./binaries.ts";
@@ -19,8 +20,8 @@ export const startMinioServer = async (supervisor: Supervisor, dir: string): Pro
   const [port, consolePort] = await Promise.all([freePort(), freePort()]);
   const data = join(dir, "minio-data");
   mkdirSync(data, { recursive: true });
-  const accessKey = "stowage-admin";
-  const secretKey = `stowage-${Math.random().toString(36).slice(2)}`;
+  const accessKey = `stowage-${randomBytes(4).toString("hex")}`;
+  const secretKey = randomBytes(18).toString("base64url");
   const endpoint = `http://127.0.0.1:${port}`;
   const proc = supervisor.start(
     "minio",

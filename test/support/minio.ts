@@ -3,14 +3,14 @@
  * `stop()` terminates it (SIGTERM, SIGKILL after 5 s) and removes the data dir; if the test process
  * exits or is killed first, the Supervisor's exit/signal hooks and watchdog take it down.
  */
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { componentPaths } from "./binaries.ts";
-import { freePort, Supervisor, waitUntil } from "./processes.ts";
+import { startMinioServer } from "./minio-server.ts";
+import { Supervisor } from "./processes.ts";
 
 /** A running MinIO. */
 export interface Minio {
@@ -45,29 +45,9 @@ export const minioClientConfig = (minio: Pick<Minio, "endpoint" | "accessKey" | 
 
 /** Starts MinIO and creates `buckets`. Throws (the test FAILS, never skips) when the binary is missing. */
 export const startMinio = async (options: { buckets?: readonly string[] } = {}): Promise<Minio> => {
-  const bin = minioPath();
-  if (!bin || !existsSync(bin)) throw new Error(`MinIO not found at ${bin}: run \`npm run setup\``);
   const dir = mkdtempSync(join(tmpdir(), "stowage-minio-"));
-  const dataDir = join(dir, "data");
+  const dataDir = join(dir, "minio-data");
   const supervisor = new Supervisor(dir);
-  const [port, consolePort] = await Promise.all([freePort(), freePort()]);
-  const accessKey = `stowage-${randomBytes(4).toString("hex")}`;
-  const secretKey = randomBytes(18).toString("base64url");
-  const endpoint = `http://127.0.0.1:${port}`;
-  const proc = supervisor.start(
-    "minio",
-    bin,
-    [
-      "server",
-      dataDir,
-      "--address",
-      `127.0.0.1:${port}`,
-      "--console-address",
-      `127.0.0.1:${consolePort}`,
-      "--quiet",
-    ],
-    { MINIO_ROOT_USER: accessKey, MINIO_ROOT_PASSWORD: secretKey, MINIO_BROWSER: "off", MINIO_UPDATE: "off" },
-  );
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
@@ -77,11 +57,13 @@ export const startMinio = async (options: { buckets?: readonly string[] } = {}):
     return stopped;
   };
   try {
-    await waitUntil("MinIO", async () => (await fetch(`${endpoint}/minio/health/ready`)).ok, {
-      process: proc,
-      timeoutMs: 60_000,
-    });
-    const info = { endpoint, accessKey, secretKey, region: "us-east-1" as const };
+    const server = await startMinioServer(supervisor, dir);
+    const info = {
+      endpoint: server.endpoint,
+      accessKey: server.accessKey,
+      secretKey: server.secretKey,
+      region: "us-east-1" as const,
+    };
     const createBucket = async (name: string, bucketOptions: { objectLock?: boolean } = {}) => {
       const client = new S3Client(minioClientConfig(info));
       try {
