@@ -3,6 +3,23 @@
  * This is the one front door; examples, hooks and user scripts import from here.
  */
 
+export type {
+  ActionLogger,
+  BackupInfo,
+  BackupItemAction,
+  BackupItemActionInput,
+  BackupItemActionOutput,
+  ResourceIdentifier,
+  ResourceSelector,
+  RestoreInfo,
+  RestoreItemAction,
+  RestoreItemActionInput,
+  RestoreItemActionOutput,
+} from "./actions/types.ts";
+export { backup } from "./backup/backup.ts";
+export { type BackupRecord, deleteBackup, getBackup, listBackups } from "./backup/catalog.ts";
+export type { BackupOptions, BackupProgress } from "./backup/options.ts";
+export type { BackupResult } from "./backup/result.ts";
 export {
   AbortError,
   ConfigError,
@@ -50,6 +67,7 @@ export {
   UnauthorizedError,
   type WriteOptions,
 } from "./kube/index.ts";
+export { decodeJsonGz, encodeJsonGz } from "./store/codec.ts";
 export {
   assertValidLayout,
   type Backup,

@@ -1,0 +1,85 @@
+import type { BackupItemAction } from "../actions/types.ts";
+import type { Cluster } from "../kube/client.ts";
+import type { ObjectStore } from "../store/object-store.ts";
+import type { LabelSelector } from "../store/types.ts";
+
+/** Progress of a running backup, for progress bars and logs. */
+export interface BackupProgress {
+  readonly phase: "collecting" | "uploading" | "done";
+  /** Items written to the archive so far. */
+  readonly itemsBackedUp: number;
+  /** Items found so far (grows while LISTs page through the cluster). */
+  readonly totalItems: number;
+  /** Resources whose LIST has finished, of those to list. */
+  readonly resourcesDone: number;
+  readonly resourcesTotal: number;
+}
+
+/**
+ * Options of {@link backup}. Filter names are Velero's BackupSpec fields, with Velero's semantics.
+ */
+export interface BackupOptions {
+  /** The cluster to back up, from `connect()`. */
+  readonly cluster: Cluster;
+  /** Where the backup is written, e.g. `fsStore("./backups")` or `s3Store({...})`. */
+  readonly store: ObjectStore;
+  /** Backup name: a DNS-1123 subdomain; must not exist in the store yet. */
+  readonly name: string;
+  /** Namespace globs to include (`*`, `shop-*`). @default ["*"] */
+  readonly includedNamespaces?: readonly string[];
+  /** Namespace globs to exclude. @default [] */
+  readonly excludedNamespaces?: readonly string[];
+  /** Resources to include, any name form (`deploy`, `deployments.apps`); "old" filter. @default ["*"] */
+  readonly includedResources?: readonly string[];
+  /** Resources to exclude; "old" filter. @default [] */
+  readonly excludedResources?: readonly string[];
+  /**
+   * Old filter tri-state: `true` all cluster-scoped resources, `false` none (not even PVs of PVCs),
+   * unset: only when every namespace is included, else only those reached through item actions.
+   * @default undefined
+   */
+  readonly includeClusterResources?: boolean;
+  /** "New" filter: cluster-scoped resources to include. Not to be mixed with the old filters. */
+  readonly includedClusterScopedResources?: readonly string[];
+  /** "New" filter: cluster-scoped resources to exclude. */
+  readonly excludedClusterScopedResources?: readonly string[];
+  /** "New" filter: namespace-scoped resources to include. */
+  readonly includedNamespaceScopedResources?: readonly string[];
+  /** "New" filter: namespace-scoped resources to exclude. */
+  readonly excludedNamespaceScopedResources?: readonly string[];
+  /** Only items matching this selector (`app=shop,tier!=cache` or a LabelSelector object). @default everything */
+  readonly labelSelector?: string | LabelSelector;
+  /** Items matching any of these selectors; mutually exclusive with `labelSelector`. */
+  readonly orLabelSelectors?: readonly (string | LabelSelector)[];
+  /** How long the backup is kept before garbage collection (Go duration). @default "720h" */
+  readonly ttl?: string;
+  /** `{ "pods": "ns/a,ns/b" }`: these items first, in this order (Velero's orderedResources). */
+  readonly orderedResources?: Readonly<Record<string, string>>;
+  /** Labels of the backup itself (written to velero-backup.json; `velero.io/schedule-name` for schedules). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Annotations of the backup itself. */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Your backup item actions, run after the built-in ones. @default [] */
+  readonly actions?: readonly BackupItemAction[];
+  /**
+   * Run the built-in actions (pod → PVCs and PriorityClass, PVC → PV, ServiceAccount → ClusterRoleBindings).
+   * @default true
+   */
+  readonly builtinActions?: boolean;
+  /** Name of the backup location recorded in the metadata (label `velero.io/storage-location`). @default "default" */
+  readonly storageLocation?: string;
+  /** Recorded in the spec; volume snapshots arrive with the snapshot issue. @default undefined */
+  readonly snapshotVolumes?: boolean;
+  /** Recorded in the spec; file-system backup arrives with the restic issue. @default false */
+  readonly defaultVolumesToFsBackup?: boolean;
+  /** Concurrent resource LISTs (HTTP concurrency is the connection's limiter). @default 8 */
+  readonly listConcurrency?: number;
+  /** LIST page size. @default 500 */
+  readonly pageSize?: number;
+  /** Called as the backup progresses (throttled to about 10 per second). */
+  readonly onProgress?: (progress: BackupProgress) => void;
+  /** Cancels the backup; the partial backup is removed from the store. */
+  readonly signal?: AbortSignal;
+  /** Clock, for tests. @default () => new Date() */
+  readonly now?: () => Date;
+}
