@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# The Stowage runner image: Node 24 LTS (slim), the stowage package, and restic for pod-volume backups.
+
+# --- restic, built from the Go module proxy (same recipe as scripts/setup) ------------------------
+FROM golang:1.26-bookworm AS restic
+ARG RESTIC_VERSION=0.18.1
+WORKDIR /src
+RUN printf 'module local/resticbin\n\ngo 1.23.0\n\nrequire github.com/restic/restic v%s\n' "$RESTIC_VERSION" > go.mod \
+ && printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/restic/restic/cmd/restic"\n' > tools.go \
+ && CGO_ENABLED=0 GOFLAGS=-mod=mod go mod tidy \
+ && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/restic github.com/restic/restic/cmd/restic
+
+# --- dependencies --------------------------------------------------------------------------------
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# --- runtime -------------------------------------------------------------------------------------
+FROM node:24-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates tini \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=restic /out/restic /usr/local/bin/restic
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY lib ./lib
+COPY hooks ./hooks
+COPY runner ./runner
+ENV NODE_ENV=production STOWAGE_SCRIPTS=/scripts
+USER 65532:65532
+# tini forwards SIGTERM to node and reaps children (restic processes)
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/lib/cli/bin.js"]
+CMD ["runner"]
