@@ -67,6 +67,16 @@ export {
   UnauthorizedError,
   type WriteOptions,
 } from "./kube/index.ts";
+export { getRestore, listRestores, type RestoreRecord } from "./restore/catalog.ts";
+export type { RestoreOptions, RestoreProgress } from "./restore/options.ts";
+export {
+  DEFAULT_HIGH_PRIORITIES,
+  DEFAULT_LOW_PRIORITIES,
+  parsePriorities,
+  type RestorePriorities,
+} from "./restore/ordering.ts";
+export { restore } from "./restore/restore.ts";
+export type { PlanAction, PlanEntry, RestorePhase, RestoreResult } from "./restore/result.ts";
 export { decodeJsonGz, encodeJsonGz } from "./store/codec.ts";
 export {
   assertValidLayout,

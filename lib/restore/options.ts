@@ -1,0 +1,77 @@
+import type { RestoreItemAction } from "../actions/types.ts";
+import type { Cluster } from "../kube/client.ts";
+import type { ObjectStore } from "../store/object-store.ts";
+import type { LabelSelector } from "../store/types.ts";
+import type { RestorePriorities } from "./ordering.ts";
+
+/** Progress of a running restore. */
+export interface RestoreProgress {
+  readonly itemsRestored: number;
+  readonly totalItems: number;
+  /** The group-resource being restored now. */
+  readonly resource: string;
+}
+
+/** Options of {@link restore}; filter and policy names are Velero's RestoreSpec fields. */
+export interface RestoreOptions {
+  /** The cluster to restore into, from `connect()`. */
+  readonly cluster: Cluster;
+  /** The store holding the backup (ours or one Velero wrote). */
+  readonly store: ObjectStore;
+  /** Restore name. @default `<backup>-<yyyyMMddHHmmss>` (UTC) */
+  readonly name?: string;
+  /** The backup to restore; exactly one of `backupName` and `scheduleName`. */
+  readonly backupName?: string;
+  /** Restore the newest Completed backup labelled `velero.io/schedule-name=<scheduleName>`. */
+  readonly scheduleName?: string;
+  /** Namespace globs, matched on the backup's original namespaces. @default ["*"] */
+  readonly includedNamespaces?: readonly string[];
+  /** Namespace globs to leave out. @default [] */
+  readonly excludedNamespaces?: readonly string[];
+  /** Resources to restore, any name form. @default ["*"] */
+  readonly includedResources?: readonly string[];
+  /** Resources to leave out (never-restored ones are always left out). @default [] */
+  readonly excludedResources?: readonly string[];
+  /** `true` all cluster-scoped items, `false` none, unset: only when every namespace is restored. */
+  readonly includeClusterResources?: boolean;
+  /** Only items whose backed-up labels match. */
+  readonly labelSelector?: string | LabelSelector;
+  /** Items matching any of these; exclusive with `labelSelector`. */
+  readonly orLabelSelectors?: readonly (string | LabelSelector)[];
+  /** `{ old: new }`: restore namespace `old` as `new` (also PV claimRefs and (Cluster)RoleBinding subjects). */
+  readonly namespaceMapping?: Readonly<Record<string, string>>;
+  /** Only `false` disables restoring volumes from snapshots. @default undefined */
+  readonly restorePVs?: boolean;
+  /** Keep Services' node ports. @default false */
+  readonly preserveNodePorts?: boolean;
+  /** What to do with objects that exist and differ: `none` warns, `update` merge-patches. @default "none" */
+  readonly existingResourcePolicy?: "none" | "update";
+  /** Resources whose `status` is written back after create. @default none */
+  readonly restoreStatus?: {
+    readonly includedResources?: readonly string[];
+    readonly excludedResources?: readonly string[];
+  };
+  /** Your restore item actions, run after the built-in ones. @default [] */
+  readonly actions?: readonly RestoreItemAction[];
+  /** Run Velero's built-in restore actions (pods, services, jobs, PVCs, …). @default true */
+  readonly builtinActions?: boolean;
+  /** Namespace holding plugin ConfigMaps (change-storage-class, …). @default undefined (none read) */
+  readonly pluginConfigNamespace?: string;
+  /** Restore order override for this restore only. @default Velero's priorities */
+  readonly priorities?: RestorePriorities;
+  /**
+   * Plan only: every object is validated with a server-side dry run and nothing is written, neither to
+   * the cluster nor to the store.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+  /** Objects created at once within one priority group. @default 16 */
+  readonly concurrency?: number;
+  /** How long to wait for a restored CRD to be Established. @default 60000 */
+  readonly crdTimeoutMs?: number;
+  /** Called as items are restored. */
+  readonly onProgress?: (progress: RestoreProgress) => void;
+  readonly signal?: AbortSignal;
+  /** Clock, for tests. @default () => new Date() */
+  readonly now?: () => Date;
+}
