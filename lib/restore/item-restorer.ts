@@ -119,6 +119,10 @@ export const createItemRestorer = (deps: ItemRestorerDeps) => {
       { viaAction },
     );
     if (!decision.include) return record("skip", `filtered: ${decision.reason}`);
+    // a Namespace object is cluster-scoped, but the namespace filter decides whether it is restored
+    if (ref.groupResource === "namespaces" && !filters.namespaces.shouldInclude(ref.name)) {
+      return record("skip", "filtered: namespace not included");
+    }
     if (sourceNs !== undefined && !filters.namespaces.shouldInclude(sourceNs)) {
       return record("skip", "filtered: namespace not included");
     }
