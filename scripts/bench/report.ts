@@ -1,0 +1,135 @@
+/** The bench result: ratios, goals, and the printed table. */
+import { pairedRatio, type VariantSummary } from "./stats.ts";
+import type { Sample } from "./types.ts";
+
+/** The headline ratios (median of per-round paired duration ratios). */
+export interface Ratios {
+  /** backup (fsStore) / raw paginated LIST. */
+  readonly backupVsRawList: number;
+  /** backup (s3Store on MinIO) / raw paginated LIST. */
+  readonly backupS3VsRawList: number;
+  /** backup to MinIO / backup to a directory. */
+  readonly s3VsFs: number;
+  /** backup with 1 no-op action / without. */
+  readonly oneActionVsNone: number;
+  /** backup with 10 no-op actions / without. */
+  readonly tenActionsVsNone: number;
+  /** restore / raw concurrent create. */
+  readonly restoreVsRawCreate: number;
+}
+
+/** One goal of the issue and where it stands (never asserted). */
+export interface Goal {
+  readonly goal: string;
+  readonly measured: string;
+  /** `null` when this run cannot tell (e.g. the RSS goal is about 100k objects). */
+  readonly met: boolean | null;
+}
+
+/** Computes the ratios from the samples. */
+export const ratios = (samples: readonly Sample[]): Ratios => ({
+  backupVsRawList: pairedRatio(samples, "backup-fs", "raw-list"),
+  backupS3VsRawList: pairedRatio(samples, "backup-s3", "raw-list"),
+  s3VsFs: pairedRatio(samples, "backup-s3", "backup-fs"),
+  oneActionVsNone: pairedRatio(samples, "backup-fs-1-action", "backup-fs"),
+  tenActionsVsNone: pairedRatio(samples, "backup-fs-10-actions", "backup-fs"),
+  restoreVsRawCreate: pairedRatio(samples, "restore-fs", "raw-create"),
+});
+
+const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : "n/a");
+const pct = (r: number) => (Number.isFinite(r) ? `${((r - 1) * 100).toFixed(1)}%` : "n/a");
+
+/** Where the issue's four goals stand for this run. */
+export const goals = (objects: number, r: Ratios, summary: readonly VariantSummary[]): Goal[] => {
+  const rss = (v: string) => summary.find((s) => s.variant === v)?.peakRssMb ?? Number.NaN;
+  const peak = Math.max(rss("backup-fs"), rss("backup-s3"), rss("restore-fs"));
+  const check = (value: number, ok: (v: number) => boolean) => (Number.isFinite(value) ? ok(value) : null);
+  return [
+    {
+      goal: "backup ≤ 1.25× raw LIST at 10k",
+      measured: `${x(r.backupVsRawList)} at ${objects} objects`,
+      met: objects >= 10_000 ? check(r.backupVsRawList, (v) => v <= 1.25) : null,
+    },
+    {
+      goal: "restore ≤ 1.5× raw concurrent create",
+      measured: x(r.restoreVsRawCreate),
+      met: check(r.restoreVsRawCreate, (v) => v <= 1.5),
+    },
+    {
+      goal: "peak RSS < 250 MB at 100k",
+      measured: `${Number.isFinite(peak) ? peak.toFixed(0) : "n/a"} MB at ${objects} objects`,
+      met: objects >= 100_000 ? check(peak, (v) => v < 250) : null,
+    },
+    {
+      goal: "10 trivial actions add < 5% to a 10k backup",
+      measured: `+${pct(r.tenActionsVsNone)} at ${objects} objects`,
+      met: objects >= 10_000 ? check(r.tenActionsVsNone, (v) => v < 1.05) : null,
+    },
+  ];
+};
+
+const LABELS: Readonly<Record<string, string>> = {
+  "raw-list": "raw LIST (baseline)",
+  "backup-fs": "backup → directory",
+  "backup-fs-1-action": "backup → directory, 1 action",
+  "backup-fs-10-actions": "backup → directory, 10 actions",
+  "backup-s3": "backup → MinIO",
+  "raw-create": "raw create (baseline)",
+  "restore-fs": "restore ← directory",
+};
+
+const RATIO_OF: Readonly<Record<string, keyof Ratios>> = {
+  "backup-fs": "backupVsRawList",
+  "backup-fs-1-action": "oneActionVsNone",
+  "backup-fs-10-actions": "tenActionsVsNone",
+  "backup-s3": "backupS3VsRawList",
+  "restore-fs": "restoreVsRawCreate",
+};
+const RATIO_BASE: Readonly<Record<string, string>> = {
+  "backup-fs": "raw LIST",
+  "backup-fs-1-action": "backup",
+  "backup-fs-10-actions": "backup",
+  "backup-s3": "raw LIST",
+  "restore-fs": "raw create",
+};
+
+const pad = (rows: readonly string[][]): string => {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+        .join("   ")
+        .trimEnd(),
+    )
+    .join("\n");
+};
+
+/** The table printed at the end of a run. */
+export const formatTable = (
+  summary: readonly VariantSummary[],
+  r: Ratios,
+  goalList: readonly Goal[],
+): string => {
+  const rows = [["operation", "items", "median", "items/s", "ratio", "vs", "peak RSS"]];
+  for (const s of summary) {
+    const key = RATIO_OF[s.variant];
+    rows.push([
+      LABELS[s.variant] ?? s.variant,
+      String(Math.round(s.items)),
+      `${(s.medianMs / 1000).toFixed(2)} s`,
+      s.itemsPerSecond.toFixed(0),
+      key ? x(r[key]) : "",
+      RATIO_BASE[s.variant] ?? "",
+      `${s.peakRssMb.toFixed(0)} MB`,
+    ]);
+  }
+  const goalRows = [["goal", "measured", "status"]];
+  for (const g of goalList)
+    goalRows.push([
+      g.goal,
+      g.measured,
+      g.met === null ? "not measured at this size" : g.met ? "met" : "MISSED",
+    ]);
+  return `${pad(rows)}\n\n${pad(goalRows)}`;
+};

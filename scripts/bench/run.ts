@@ -1,0 +1,280 @@
+/**
+ * The bench's main function, {@link runBench}: seeds a population into an existing cluster, measures
+ * backup vs raw LIST and restore vs raw create in alternating rounds (every operation in its own
+ * worker process), and writes JSON + an SVG chart. `scripts/bench.ts` wraps it with an environment of
+ * its own; `test/bench/smoke.test.ts` runs it against the shared test environment.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { type Cluster, connect } from "stowage";
+import { repoRoot } from "../../test/support/binaries.ts";
+import { runWorker } from "./child.ts";
+import { CRD_NAME } from "./population.ts";
+import { createProgress } from "./progress.ts";
+import { formatTable, type Goal, goals, type Ratios, ratios } from "./report.ts";
+import { createNamespaces, deleteNamespaces, ensureCrd, seed, settle } from "./seed.ts";
+import { summarise, type VariantSummary } from "./stats.ts";
+import { type ChartPoint, renderChart } from "./svg.ts";
+import type { MinioTarget, Sample, StoreTarget, Variant, WorkerRequest } from "./types.ts";
+
+/** Options of {@link runBench}. */
+export interface BenchOptions {
+  /** kubeconfig path of the cluster to seed and measure (a throwaway one: it creates and deletes namespaces). */
+  readonly kubeconfig: string;
+  /** MinIO (or another S3-compatible server) for the s3Store variant; a bucket is created on it. */
+  readonly minio: MinioTarget;
+  /** Objects seeded (namespaces not counted). @default 10000 */
+  readonly objects?: number;
+  /** Namespaces they are spread over. @default 20 */
+  readonly namespaces?: number;
+  /** Alternating rounds. @default 3 */
+  readonly rounds?: number;
+  /** Where JSON and SVG go. @default `<repo>/bench-results` */
+  readonly outDir?: string;
+  /** Show a progress line. @default stderr is a TTY */
+  readonly progress?: boolean;
+  /** Write a CPU profile of every worker into `<outDir>/profiles` (`node --cpu-prof`). @default false */
+  readonly cpuProfile?: boolean;
+  /** Aborts between operations. */
+  readonly signal?: AbortSignal;
+}
+
+/** What {@link runBench} returns and writes as JSON. */
+export interface BenchResult {
+  readonly version: 1;
+  readonly startedAt: string;
+  readonly durationS: number;
+  readonly config: {
+    readonly objects: number;
+    readonly namespaces: number;
+    readonly rounds: number;
+    readonly listConcurrency: number;
+    readonly pageSize: number;
+    readonly createConcurrency: number;
+  };
+  readonly machine: { readonly cpus: number; readonly node: string; readonly platform: string };
+  /** Items in the seeded namespaces once the controllers settled (ReplicaSets, EndpointSlices, … included). */
+  readonly itemsInNamespaces: number;
+  /** Peak RSS of a worker that only connects (the floor under every RSS figure). */
+  readonly idleWorkerRssMb: number;
+  readonly samples: readonly Sample[];
+  readonly summary: readonly VariantSummary[];
+  readonly ratios: Ratios;
+  readonly goals: readonly Goal[];
+  readonly table: string;
+  readonly files: { readonly json: string; readonly svg: string };
+}
+
+const BACKUP_VARIANTS: readonly Variant[] = [
+  "raw-list",
+  "backup-fs",
+  "backup-fs-1-action",
+  "backup-fs-10-actions",
+  "backup-s3",
+];
+const RESTORE_VARIANTS: readonly Variant[] = ["raw-create", "restore-fs"];
+const GOAL_LINES = { backup: 1.25, restore: 1.5 };
+
+const createBucket = async (minio: MinioTarget, bucket: string) => {
+  const client = new S3Client({
+    region: minio.region,
+    endpoint: minio.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey },
+  });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } finally {
+    client.destroy();
+  }
+};
+
+const mapping = (sources: readonly string[], prefix: string) =>
+  Object.fromEntries(sources.map((ns, i) => [ns, `${prefix}-${i}`]));
+
+/** Chart points: this run plus the newest earlier result of every other object count in `outDir`. */
+const chartPoints = (outDir: string, current: ChartPoint): ChartPoint[] => {
+  const byCount = new Map<number, { at: string; point: ChartPoint }>();
+  for (const file of readdirSync(outDir).filter((f) => /^bench-.*\.json$/.test(f))) {
+    try {
+      const old = JSON.parse(readFileSync(join(outDir, file), "utf8")) as Partial<BenchResult>;
+      if (old.version !== 1 || !old.config || !old.summary || !old.ratios || !old.startedAt) continue;
+      const seen = byCount.get(old.config.objects);
+      if (seen && seen.at > old.startedAt) continue;
+      byCount.set(old.config.objects, {
+        at: old.startedAt,
+        point: toPoint(old.config.objects, old.ratios, old.summary),
+      });
+    } catch {
+      // not a bench result: ignored
+    }
+  }
+  byCount.set(current.objects, { at: "~", point: current });
+  return [...byCount.values()].map((v) => v.point);
+};
+
+const toPoint = (objects: number, r: Ratios, summary: readonly VariantSummary[]): ChartPoint => ({
+  objects,
+  ratios: {
+    "backup / raw LIST": r.backupVsRawList,
+    "backup→MinIO / raw LIST": r.backupS3VsRawList,
+    "backup+10 actions / backup": r.tenActionsVsNone,
+    "restore / raw create": r.restoreVsRawCreate,
+  },
+  itemsPerSecond: Object.fromEntries(summary.map((s) => [s.variant, s.itemsPerSecond])),
+});
+
+/**
+ * Seeds, measures and reports. Everything it creates in the cluster (namespaces, the Widget CRD if it
+ * was missing) is deleted again, also when it fails. Throws on abort or when an operation fails.
+ */
+export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
+  const objects = options.objects ?? 10_000;
+  const namespaceCount = options.namespaces ?? 20;
+  const rounds = options.rounds ?? 3;
+  const outDir = options.outDir ?? join(repoRoot, "bench-results");
+  const progress = createProgress(process.stderr, options.progress ?? process.stderr.isTTY === true);
+  const began = Date.now();
+  const startedAt = new Date(began).toISOString();
+  const runId = randomBytes(3).toString("hex");
+  const sources = Array.from({ length: namespaceCount }, (_, i) => `bench-${runId}-${i}`);
+  const storeDir = mkdtempSync(join(tmpdir(), "stowage-bench-"));
+  const bucket = `stowage-bench-${runId}`;
+  const kubeconfig = options.kubeconfig;
+  const workerArgs = options.cpuProfile ? ["--cpu-prof", "--cpu-prof-dir", join(outDir, "profiles")] : [];
+  const checkAbort = () => options.signal?.throwIfAborted();
+  const toDelete = new Set<string>(sources);
+  let crdCreated = false;
+
+  const cluster: Cluster = await connect({ kubeconfig });
+  try {
+    progress.update(`creating ${namespaceCount} namespaces and the ${CRD_NAME} CRD…`);
+    await createNamespaces(cluster, sources, runId);
+    crdCreated = await ensureCrd(cluster);
+    await createBucket(options.minio, bucket);
+    await seed(cluster, objects, sources, (done) => {
+      if (done % 100 === 0 || done === objects) progress.update(`seeding ${done}/${objects} objects`);
+    });
+    progress.update("waiting for the controllers to settle (ReplicaSets, EndpointSlices)…");
+    const itemsInNamespaces = await settle(cluster, sources);
+
+    const samples: Sample[] = [];
+    const total = rounds * (BACKUP_VARIANTS.length + RESTORE_VARIANTS.length) + 1;
+    let step = 0;
+    const measure = async (variant: Variant | "idle", round: number, request: WorkerRequest) => {
+      checkAbort();
+      step++;
+      progress.update(`[${step}/${total}] round ${round}/${rounds}: ${variant} (${itemsInNamespaces} items)`);
+      const result = await runWorker(request, workerArgs);
+      if (variant !== "idle") samples.push({ ...result, variant, round });
+      return result;
+    };
+    const idle = await measure("idle", 0, { op: "idle", kubeconfig });
+
+    const fsTarget: StoreTarget = { kind: "fs", dir: storeDir };
+    const s3Target: StoreTarget = { kind: "s3", minio: options.minio, bucket, prefix: "velero" };
+    for (let round = 1; round <= rounds; round++) {
+      // ABAB…: every other round runs the variants in reverse order, so drift cancels in the medians
+      const order = <T>(list: readonly T[]) => (round % 2 === 0 ? [...list].reverse() : [...list]);
+      const fsBackup = `bench-${runId}-r${round}`;
+      for (const variant of order(BACKUP_VARIANTS)) {
+        const backupRequest = (name: string, store: StoreTarget, actions: number): WorkerRequest => ({
+          op: "backup",
+          kubeconfig,
+          namespaces: sources,
+          store,
+          name,
+          actions,
+        });
+        const request: WorkerRequest =
+          variant === "raw-list"
+            ? { op: "raw-list", kubeconfig, namespaces: sources }
+            : variant === "backup-fs"
+              ? backupRequest(fsBackup, fsTarget, 0)
+              : variant === "backup-fs-1-action"
+                ? backupRequest(`${fsBackup}-a1`, fsTarget, 1)
+                : variant === "backup-fs-10-actions"
+                  ? backupRequest(`${fsBackup}-a10`, fsTarget, 10)
+                  : backupRequest(`${fsBackup}-s3`, s3Target, 0);
+        await measure(variant, round, request);
+      }
+      const restoreMap = mapping(sources, `bench-${runId}-r${round}`);
+      const createMap = mapping(sources, `bench-${runId}-c${round}`);
+      for (const ns of [...Object.values(restoreMap), ...Object.values(createMap)]) toDelete.add(ns);
+      for (const variant of order(RESTORE_VARIANTS)) {
+        const request: WorkerRequest =
+          variant === "raw-create"
+            ? { op: "raw-create", kubeconfig, mapping: createMap }
+            : { op: "restore", kubeconfig, store: fsTarget, backupName: fsBackup, mapping: restoreMap };
+        await measure(variant, round, request);
+      }
+      progress.update(
+        `round ${round}/${rounds}: deleting the restored namespaces and waiting until they are gone…`,
+      );
+      const targets = [...Object.values(restoreMap), ...Object.values(createMap)];
+      await deleteNamespaces(cluster, targets);
+      for (const ns of targets) toDelete.delete(ns);
+    }
+
+    const summary = summarise(samples);
+    const r = ratios(samples);
+    const goalList = goals(objects, r, summary);
+    const table = formatTable(summary, r, goalList);
+    mkdirSync(outDir, { recursive: true });
+    const stamp = startedAt.replace(/[-:]/g, "").replace(/\..*/, "");
+    const files = {
+      json: join(outDir, `bench-${objects}-${stamp}.json`),
+      svg: join(outDir, `bench-${objects}-${stamp}.svg`),
+    };
+    const result: BenchResult = {
+      version: 1,
+      startedAt,
+      durationS: (Date.now() - began) / 1000,
+      config: {
+        objects,
+        namespaces: namespaceCount,
+        rounds,
+        listConcurrency: 8,
+        pageSize: 500,
+        createConcurrency: 16,
+      },
+      machine: {
+        cpus: cpus().length,
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+      },
+      itemsInNamespaces,
+      idleWorkerRssMb: idle.maxRssMb,
+      samples,
+      summary,
+      ratios: r,
+      goals: goalList,
+      table,
+      files,
+    };
+    const points = chartPoints(outDir, toPoint(objects, r, summary));
+    writeFileSync(files.json, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(
+      files.svg,
+      renderChart(
+        points,
+        { backup: GOAL_LINES.backup, restore: GOAL_LINES.restore },
+        `stowage bench ${startedAt} — ${cpus().length} CPUs, ${rounds} rounds, medians`,
+      ),
+    );
+    writeFileSync(join(outDir, "latest.svg"), readFileSync(files.svg));
+    return result;
+  } finally {
+    progress.update("cleaning up…");
+    const aborted = options.signal?.aborted === true;
+    await deleteNamespaces(cluster, [...toDelete], aborted ? 1 : 600_000).catch(() => undefined);
+    if (crdCreated)
+      await cluster.delete("customresourcedefinitions.apiextensions.k8s.io", CRD_NAME).catch(() => undefined);
+    rmSync(storeDir, { recursive: true, force: true });
+    cluster.close();
+    progress.done();
+  }
+};

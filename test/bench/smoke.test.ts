@@ -1,0 +1,55 @@
+// A smoke run of the bench (tiny population, one round) so `npm run bench` cannot rot. No timing
+// assertions: only that every measurement happened, with positive durations and sane ratios.
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { runBench } from "../../scripts/bench/run.ts";
+import { testEnv } from "../support/env.ts";
+
+const outDir = mkdtempSync(join(tmpdir(), "stowage-bench-smoke-"));
+after(() => rmSync(outDir, { recursive: true, force: true }));
+
+test("the bench runs end to end on a tiny population and writes JSON and an SVG", async () => {
+  const env = await testEnv();
+  const result = await runBench({
+    kubeconfig: env.kube.kubeconfig,
+    minio: env.minio,
+    objects: 60,
+    namespaces: 2,
+    rounds: 1,
+    outDir,
+    progress: false,
+  });
+
+  const variants = [
+    "raw-list",
+    "backup-fs",
+    "backup-fs-1-action",
+    "backup-fs-10-actions",
+    "backup-s3",
+    "raw-create",
+    "restore-fs",
+  ];
+  assert.deepEqual(result.samples.map((s) => s.variant).sort(), [...variants].sort());
+  for (const sample of result.samples) {
+    assert.ok(sample.durationMs > 0, `${sample.variant}: duration ${sample.durationMs}`);
+    assert.ok(sample.items >= 60, `${sample.variant}: ${sample.items} items`);
+    assert.ok(sample.maxRssMb > 0, `${sample.variant}: RSS ${sample.maxRssMb}`);
+    assert.equal(sample.errors, 0, `${sample.variant}: errors`);
+    assert.ok(["ok", "Completed"].includes(sample.phase), `${sample.variant}: phase ${sample.phase}`);
+  }
+  for (const [name, ratio] of Object.entries(result.ratios))
+    assert.ok(Number.isFinite(ratio) && ratio > 0, `ratio ${name} = ${ratio}`);
+  for (const s of result.summary) assert.ok(s.itemsPerSecond > 0, `${s.variant} items/s`);
+  assert.equal(result.goals.length, 4);
+
+  const json = JSON.parse(readFileSync(result.files.json, "utf8")) as typeof result;
+  assert.equal(json.config.objects, 60);
+  assert.equal(json.samples.length, variants.length);
+  assert.ok(existsSync(result.files.svg));
+  const svg = readFileSync(result.files.svg, "utf8");
+  assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  assert.match(svg, /<\/svg>\s*$/);
+});
