@@ -1,37 +1,81 @@
-/** The `stowage` CLI entry: velero's verbs, kubectl's conventions. Returns the process exit code. */
+/**
+ * The `stowage` CLI: velero's verbs, kubectl's conventions. `main(argv)` finds the command in the
+ * table (`registry.ts`), parses its flags, resolves the settings and runs it; every failure becomes
+ * `stowage: <message>` on stderr and an exit code (0 ok, 1 failed, 2 usage).
+ */
+import type { CommandSpec, Io } from "./command.ts";
+import { EXIT, reportError, UsageError } from "./errors.ts";
+import { parseOutput } from "./flags.ts";
+import { commandHelp, groupHelp, rootHelp } from "./help.ts";
+import { write } from "./output.ts";
+import { locate, parseCommandLine, parseGlobals } from "./parse.ts";
+import { COMMANDS, GROUPS } from "./registry.ts";
+import { Settings } from "./settings.ts";
 
-const HELP = `stowage — Kubernetes backup and restore as TypeScript code, in Velero's format
-
-Usage:
-  stowage <command> [flags]
-
-Commands:
-  version              print the version
-  help                 show this help
-
-Scripts:
-  npx tsx my-backup.ts run a Stowage script directly (see examples/)
-
-Exit codes: 0 ok, 1 the operation failed, 2 usage error.
-`;
-
-/** Runs the CLI with `argv` (without node and the script path) and returns the exit code. */
-export const main = async (argv: readonly string[]): Promise<number> => {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (command === "version" || command === "--version") {
-    const { readFile } = await import("node:fs/promises");
-    const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
-      version: string;
-    };
-    process.stdout.write(`stowage ${pkg.version}\n`);
-    return 0;
-  }
-  process.stderr.write(
-    `stowage: unknown command "${[command, ...rest].join(" ")}"; run \`stowage help\` for the commands\n`,
+/** Help for `stowage help WORDS…`: the root, a group or a command; undefined for unknown words. */
+export const helpText = (words: readonly string[]): string | undefined => {
+  if (words.length === 0) return rootHelp(COMMANDS, GROUPS);
+  const command = COMMANDS.find((c) => c.path.join(" ") === words.join(" "));
+  if (command) return commandHelp(command);
+  const isGroup = COMMANDS.some(
+    (c) => c.path.length > words.length && c.path.slice(0, words.length).join(" ") === words.join(" "),
   );
-  return 2;
+  return isGroup ? groupHelp(words, COMMANDS, GROUPS) : undefined;
+};
+
+const runCommand = async (
+  command: CommandSpec,
+  before: readonly string[],
+  after: readonly string[],
+  io: Io,
+  env: NodeJS.ProcessEnv,
+): Promise<number> => {
+  const parsed = parseCommandLine(command, before, after);
+  if (parsed.help) {
+    await write(io.stdout, commandHelp(command));
+    return EXIT.ok;
+  }
+  const output = parseOutput(parsed.globals.string("output"), command.outputs ?? ["table"], command.path);
+  const settings = new Settings(parsed.globals, env, command.path);
+  return command.run({ args: parsed.args, flags: parsed.flags, settings, output, io, command, env });
+};
+
+/**
+ * Runs the CLI with `argv` (without node and the script path) and resolves to the exit code. Never
+ * throws; never prints a stack trace unless STOWAGE_DEBUG=1.
+ */
+export const main = async (
+  argv: readonly string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> => {
+  try {
+    // `stowage --version` is `stowage version`
+    const located = locate(
+      argv.length === 1 && argv[0] === "--version" ? ["version"] : argv,
+      COMMANDS,
+      GROUPS,
+    );
+    if (located.kind === "command")
+      return await runCommand(located.command, located.before, located.after, io, env);
+    const globals = parseGlobals(located.before);
+    const path = located.kind === "group" ? located.path : [];
+    if (located.before.length > 0 && globals.bool("help") !== true) {
+      // flags but no command: a mistake, not a question
+      const verbs = COMMANDS.filter(
+        (c) => c.path.length > path.length && c.path.slice(0, path.length).join(" ") === path.join(" "),
+      ).map((c) => c.path[path.length] as string);
+      throw new UsageError(
+        `${path.length ? `"stowage ${path.join(" ")}"` : "stowage"} needs a command: one of ${[...new Set(verbs)].join(", ")}`,
+        path,
+      );
+    }
+    await write(
+      io.stdout,
+      located.kind === "root" ? rootHelp(COMMANDS, GROUPS) : groupHelp(path, COMMANDS, GROUPS),
+    );
+    return EXIT.ok;
+  } catch (error) {
+    return reportError(error, io.stderr, env);
+  }
 };

@@ -1,0 +1,93 @@
+/**
+ * The shape of a CLI command: its place in the command tree (`["backup", "create"]`), its flags and
+ * positional arguments, the output formats it supports, and the function that runs it. The command
+ * table (`registry.ts`) is plain data built from these, so new verbs slot in without touching the parser.
+ */
+import type { Readable, Writable } from "node:stream";
+import type { Flags } from "./flags.ts";
+import type { Settings } from "./settings.ts";
+
+/** `-o/--output` values. */
+export type OutputFormat = "table" | "json" | "yaml";
+
+/** The kinds of flag values the parser knows. */
+export type FlagType =
+  /** A single string; the last occurrence wins. */
+  | "string"
+  /** A boolean; `--flag`, `--flag=true`, `--flag=false` (Go's strconv.ParseBool spellings). */
+  | "boolean"
+  /** A list: comma-separated, and the flag may be repeated (the values are concatenated). */
+  | "list";
+
+/** One flag of a command (or a global flag). */
+export interface FlagSpec {
+  /** Long name without dashes, e.g. `include-namespaces`. */
+  readonly name: string;
+  /** One-letter alias, e.g. `l` for `-l`. */
+  readonly short?: string;
+  readonly type: FlagType;
+  /** Placeholder shown in help, e.g. `NAMES`, `DURATION`. */
+  readonly placeholder?: string;
+  /** One line for `--help`. */
+  readonly description: string;
+}
+
+/** Positional arguments a command takes. */
+export interface ArgsSpec {
+  /** How they appear in the usage line, e.g. `NAME` or `[NAME...]`. */
+  readonly usage: string;
+  readonly min: number;
+  /** `Infinity` for any number. */
+  readonly max: number;
+}
+
+/** Streams a command writes to; the process's by default. */
+export interface Io {
+  readonly stdout: Writable & { isTTY?: boolean };
+  readonly stderr: Writable & { isTTY?: boolean };
+  readonly stdin: Readable & { isTTY?: boolean };
+}
+
+/** What a running command gets. */
+export interface CommandContext {
+  /** Positional arguments after the command words. */
+  readonly args: readonly string[];
+  /** Parsed flags (command flags and global flags). */
+  readonly flags: Flags;
+  /** Settings resolved from flags, STOWAGE_* variables and the config file (lazily opened). */
+  readonly settings: Settings;
+  /** The `-o` format, already checked against {@link CommandSpec.outputs}. */
+  readonly output: OutputFormat;
+  readonly io: Io;
+  /** The command being run. */
+  readonly command: CommandSpec;
+  /** The process environment (STOWAGE_*, AWS_*, …). */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** One command of the CLI. */
+export interface CommandSpec {
+  /** Words that select the command: `["backup", "create"]`, `["version"]`. */
+  readonly path: readonly string[];
+  /** One line for command lists. */
+  readonly summary: string;
+  /** Paragraphs shown by `--help` after the summary. */
+  readonly description?: string;
+  readonly args: ArgsSpec;
+  /** Command flags; a command flag with a global flag's name replaces it (e.g. `download -o FILE`). */
+  readonly flags: readonly FlagSpec[];
+  /** `-o` formats the command supports. @default ["table"] */
+  readonly outputs?: readonly OutputFormat[];
+  /** Stop parsing flags at the first positional; everything after it is passed through (`run`). */
+  readonly passThrough?: boolean;
+  /** Example invocations shown by `--help`. */
+  readonly examples?: readonly string[];
+  /** Runs the command; resolves to the exit code. Throw UsageError / StowageError for failures. */
+  run(context: CommandContext): Promise<number>;
+}
+
+/** Summaries of command groups (`backup`, `backup-location`, later `restore`, `schedule`). */
+export interface GroupSpec {
+  readonly name: string;
+  readonly summary: string;
+}

@@ -1,0 +1,176 @@
+/**
+ * `stowage backup create NAME`: velero's flags mapped onto `backup()`. Stowage's backup() runs to the
+ * end before it returns, so create always waits; `-w/--wait` is accepted for velero compatibility and
+ * makes a PartiallyFailed backup exit 1.
+ */
+import type { BackupOptions } from "../../backup/options.ts";
+import type { CommandSpec, FlagSpec } from "../command.ts";
+import { EXIT } from "../errors.ts";
+import { compact, type Flags, parseOrderedResources, parseOrSelectors } from "../flags.ts";
+import { encode, write } from "../output.ts";
+import { progressLine } from "../progress.ts";
+
+const list = (name: string, description: string, placeholder = "LIST"): FlagSpec => ({
+  name,
+  type: "list",
+  placeholder,
+  description,
+});
+
+const FLAGS: readonly FlagSpec[] = [
+  list("include-namespaces", "namespaces to include, globs allowed (default *)", "NAMESPACES"),
+  list("exclude-namespaces", "namespaces to exclude, globs allowed", "NAMESPACES"),
+  list("include-resources", "resources to include, e.g. deployments,configmaps (default *)", "RESOURCES"),
+  list("exclude-resources", "resources to exclude", "RESOURCES"),
+  {
+    name: "include-cluster-resources",
+    type: "boolean",
+    description: "include cluster-scoped resources (=false: none; absent: only for whole-cluster backups)",
+  },
+  list(
+    "include-cluster-scoped-resources",
+    "cluster-scoped resources to include (new-style filter)",
+    "RESOURCES",
+  ),
+  list(
+    "exclude-cluster-scoped-resources",
+    "cluster-scoped resources to exclude (new-style filter)",
+    "RESOURCES",
+  ),
+  list(
+    "include-namespace-scoped-resources",
+    "namespaced resources to include (new-style filter)",
+    "RESOURCES",
+  ),
+  list(
+    "exclude-namespace-scoped-resources",
+    "namespaced resources to exclude (new-style filter)",
+    "RESOURCES",
+  ),
+  {
+    name: "selector",
+    short: "l",
+    type: "string",
+    placeholder: "SELECTOR",
+    description: "only items matching this label selector",
+  },
+  {
+    name: "or-selector",
+    type: "string",
+    placeholder: "SELECTORS",
+    description: 'items matching any of these selectors, e.g. "app=a or app=b" (not with -l)',
+  },
+  {
+    name: "ttl",
+    type: "string",
+    placeholder: "DURATION",
+    description: "how long to keep the backup (default 720h0m0s)",
+  },
+  list("labels", "labels of the backup, k=v,k2=v2", "MAP"),
+  list("annotations", "annotations of the backup, k=v,k2=v2", "MAP"),
+  {
+    name: "ordered-resources",
+    type: "string",
+    placeholder: "MAP",
+    description: "back up these items first, e.g. 'pods=ns1/a,ns1/b;persistentvolumes=pv1'",
+  },
+  {
+    name: "storage-location",
+    type: "string",
+    placeholder: "NAME",
+    description: "named backup location from the config file (instead of --store)",
+  },
+  {
+    name: "wait",
+    short: "w",
+    type: "boolean",
+    description:
+      "accepted for velero compatibility (create always waits); exit 1 unless the backup Completed",
+  },
+];
+
+/** The `backup()` options the flags ask for (filters, metadata, ordering). */
+const backupOptionsFromFlags = (
+  flags: Flags,
+  path: readonly string[],
+): Omit<BackupOptions, "cluster" | "store" | "name"> => {
+  const orSelector = flags.string("or-selector");
+  const ordered = flags.string("ordered-resources");
+  return compact({
+    includedNamespaces: flags.list("include-namespaces"),
+    excludedNamespaces: flags.list("exclude-namespaces"),
+    includedResources: flags.list("include-resources"),
+    excludedResources: flags.list("exclude-resources"),
+    includeClusterResources: flags.bool("include-cluster-resources"),
+    includedClusterScopedResources: flags.list("include-cluster-scoped-resources"),
+    excludedClusterScopedResources: flags.list("exclude-cluster-scoped-resources"),
+    includedNamespaceScopedResources: flags.list("include-namespace-scoped-resources"),
+    excludedNamespaceScopedResources: flags.list("exclude-namespace-scoped-resources"),
+    labelSelector: flags.string("selector"),
+    orLabelSelectors: orSelector === undefined ? undefined : parseOrSelectors(orSelector),
+    ttl: flags.string("ttl"),
+    labels: flags.map("labels"),
+    annotations: flags.map("annotations"),
+    orderedResources: ordered === undefined ? undefined : parseOrderedResources(ordered, path),
+  });
+};
+
+/** `stowage backup create`. */
+export const backupCreate: CommandSpec = {
+  path: ["backup", "create"],
+  summary: "Back up a cluster into the store",
+  description: `Backs up API objects with velero's filters and writes a Velero 1.18 backup. The command
+returns when the backup is complete (Stowage has no server to hand the work to): --wait is accepted
+for compatibility, and with it a PartiallyFailed backup exits 1. Ctrl-C cancels the backup and removes
+what it wrote. A progress line is shown on stderr when it is a terminal.
+With -o json|yaml the written velero-backup.json is printed (velero only prints the request).`,
+  args: { usage: "NAME", min: 1, max: 1 },
+  flags: FLAGS,
+  outputs: ["table", "json", "yaml"],
+  examples: [
+    "stowage backup create shop-nightly --include-namespaces shop --ttl 72h",
+    "stowage backup create all --store s3://backups/prod --s3-endpoint http://minio:9000 --wait",
+  ],
+  async run(context) {
+    const { args, flags, settings, io, output } = context;
+    const name = args[0] as string;
+    const options = backupOptionsFromFlags(flags, context.command.path);
+    const storageLocation = flags.string("storage-location");
+    const { store, locationName } = await settings.openStore(storageLocation);
+    const { backup } = await import("../../backup/backup.ts"); // with the Kubernetes client: loaded on demand
+    const cluster = await settings.connect();
+    const progress = progressLine(io.stderr, name);
+    const abort = new AbortController();
+    const onSignal = () => abort.abort(new Error("interrupted"));
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    try {
+      const result = await backup({
+        ...options,
+        cluster,
+        store,
+        name,
+        storageLocation: locationName,
+        signal: abort.signal,
+        ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+      });
+      progress.finish();
+      if (output !== "table") {
+        await write(io.stdout, encode(result.backup, output));
+      } else {
+        const { itemsBackedUp, warnings, errors } = result.counts;
+        await write(
+          io.stdout,
+          `Backup "${name}" completed with status: ${result.phase} (${itemsBackedUp} items, ${warnings} warnings, ${errors} errors, ${(result.durationMs / 1000).toFixed(1)} s) in ${result.location}.\n` +
+            `You may check for more information using the commands \`stowage backup describe ${name}\` and \`stowage backup logs ${name}\`.\n`,
+        );
+      }
+      return flags.bool("wait") === true && result.phase !== "Completed" ? EXIT.failed : EXIT.ok;
+    } finally {
+      progress.finish();
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      cluster.close();
+    }
+  },
+};

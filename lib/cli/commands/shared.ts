@@ -1,0 +1,24 @@
+/** Pieces the backup verbs share: the `--storage-location` flag and the not-found check. */
+import { StoreError } from "../../errors.ts";
+import type { Catalog } from "../../store/index.ts";
+import type { FlagSpec } from "../command.ts";
+
+/** `--storage-location NAME` on the verbs that read a store. */
+export const STORAGE_LOCATION_FLAG: FlagSpec = {
+  name: "storage-location",
+  type: "string",
+  placeholder: "NAME",
+  description: "read from this named backup location of the config file (instead of --store)",
+};
+
+/**
+ * Throws the catalog's "does not exist" StoreError unless backup `name` is complete in the store
+ * (reading `velero-backup.json` gives the same message as every other verb).
+ */
+export const requireBackup = async (catalog: Catalog, name: string): Promise<void> => {
+  if (await catalog.backupExists(name)) return;
+  await catalog.getBackup(name); // throws ERR_NOT_FOUND naming the store
+  throw new StoreError(`backup "${name}" does not exist in ${catalog.store.location}`, {
+    code: "ERR_NOT_FOUND",
+  });
+};

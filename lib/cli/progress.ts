@@ -1,0 +1,45 @@
+/**
+ * The progress line of `backup create`: one line on stderr, rewritten with `\r` as `backup()` reports
+ * progress, cleared at the end. Nothing at all when stderr is not a terminal (logs and pipes stay clean).
+ */
+import type { Writable } from "node:stream";
+import type { BackupProgress } from "../backup/options.ts";
+
+/** The text of one progress update. */
+export const progressText = (name: string, p: BackupProgress): string => {
+  const listed = `${p.resourcesDone}/${p.resourcesTotal} resource types listed`;
+  switch (p.phase) {
+    case "collecting":
+      return `Backing up "${name}": ${p.itemsBackedUp} items backed up, ${listed}`;
+    case "uploading":
+      return `Backing up "${name}": ${p.itemsBackedUp} items backed up, uploading metadata`;
+    case "done":
+      return `Backing up "${name}": done, ${p.itemsBackedUp} items`;
+  }
+};
+
+/** A progress reporter; `onProgress` goes to `backup()`, `finish()` clears the line. */
+export interface ProgressLine {
+  readonly onProgress: ((progress: BackupProgress) => void) | undefined;
+  finish(): void;
+}
+
+/** A progress line on `stream` when it is a TTY, else a reporter that does nothing. */
+export const progressLine = (
+  stream: Writable & { isTTY?: boolean; columns?: number },
+  name: string,
+): ProgressLine => {
+  if (!stream.isTTY) return { onProgress: undefined, finish: () => {} };
+  let shown = false;
+  return {
+    onProgress: (progress) => {
+      const width = Math.max(20, (stream.columns || 80) - 1);
+      stream.write(`\r\x1b[K${progressText(name, progress).slice(0, width)}`);
+      shown = true;
+    },
+    finish: () => {
+      if (shown) stream.write("\r\x1b[K");
+      shown = false;
+    },
+  };
+};
