@@ -5,6 +5,22 @@ import type { KubeObject } from "../kube/types.ts";
 import type { CollectionPlan } from "./plan.ts";
 
 /**
+ * Iterates `source` one element ahead: the next page is being fetched while the caller works on the
+ * current one, so LIST round trips overlap with encoding and compression.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  for (;;) {
+    const current = await next;
+    if (current.done) return;
+    next = iterator.next();
+    next.catch(() => {}); // observed when awaited on the next turn
+    yield current.value;
+  }
+}
+
+/**
  * Lists every resource of the plan — concurrently, page by page — and hands each item to `onItem`
  * as it arrives, so memory holds at most a page per concurrent LIST. `orderedResources` items are
  * handed over first, in the given order.
@@ -50,12 +66,13 @@ export const collect = async (deps: {
           limiter.run(async () => {
             let count = 0;
             try {
-              for await (const page of cluster.listPages(resource, {
+              const pages = cluster.listPages(resource, {
                 namespace,
                 labelSelector,
                 limit: deps.pageSize,
                 signal: deps.signal,
-              })) {
+              });
+              for await (const page of readAhead(pages)) {
                 for (const item of page.items) {
                   count++;
                   await deps.onItem(resource, item);

@@ -26,12 +26,12 @@ export interface ConfigOptions {
   /**
    * Path of a kubeconfig file, or several joined with the platform's path delimiter (`:` on Linux),
    * merged as kubectl merges `KUBECONFIG`.
-   * @default `$KUBECONFIG`, else `~/.kube/config`, else the in-cluster service account
+   * @default `$STOWAGE_KUBECONFIG`, else `$KUBECONFIG`, else `~/.kube/config`, else the in-cluster service account
    */
   readonly kubeconfig?: string;
   /**
    * Context to use from the kubeconfig.
-   * @default the kubeconfig's `current-context`
+   * @default `$STOWAGE_CONTEXT`, else the kubeconfig's `current-context`
    */
   readonly context?: string;
   /**
@@ -71,7 +71,7 @@ export const loadConfig = (options: ConfigOptions = {}): LoadedConfig => {
   let kc: KubeConfig;
   let source: ConfigSource;
   const inClusterAvailable = Boolean(process.env.KUBERNETES_SERVICE_HOST) && existsSync(IN_CLUSTER_TOKEN);
-  const explicit = options.kubeconfig ?? process.env.KUBECONFIG;
+  const explicit = options.kubeconfig || process.env.STOWAGE_KUBECONFIG || process.env.KUBECONFIG;
   const home = join(homedir(), ".kube", "config");
   if (options.inCluster === true || (!explicit && !existsSync(home) && inClusterAvailable)) {
     if (!inClusterAvailable) {
@@ -92,14 +92,15 @@ export const loadConfig = (options: ConfigOptions = {}): LoadedConfig => {
     kc = loadFiles(files);
     source = { kind: "kubeconfig", files };
   }
-  if (options.context !== undefined) {
+  const wanted = options.context || process.env.STOWAGE_CONTEXT || undefined;
+  if (wanted !== undefined) {
     const names = kc.getContexts().map((c) => c.name);
-    if (!names.includes(options.context)) {
+    if (!names.includes(wanted)) {
       fail(
-        `context "${options.context}" is not in the kubeconfig: expected one of [${names.join(", ")}]; pass one of those as \`context\``,
+        `context "${wanted}" is not in the kubeconfig: expected one of [${names.join(", ")}]; pass one of those as \`context\` (or fix STOWAGE_CONTEXT)`,
       );
     }
-    kc.setCurrentContext(options.context);
+    kc.setCurrentContext(wanted);
   }
   const context = kc.getCurrentContext();
   const contextObject = context ? kc.getContextObject(context) : null;

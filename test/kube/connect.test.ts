@@ -91,3 +91,33 @@ describe("connect()", () => {
     }
   });
 });
+
+describe("connect() and the CLI's environment", () => {
+  test("STOWAGE_KUBECONFIG and STOWAGE_CONTEXT are honoured (as `stowage run` sets them)", async () => {
+    const env = await testEnv();
+    const saved = {
+      k: process.env.STOWAGE_KUBECONFIG,
+      c: process.env.STOWAGE_CONTEXT,
+      kc: process.env.KUBECONFIG,
+    };
+    process.env.STOWAGE_KUBECONFIG = env.kube.kubeconfig;
+    process.env.KUBECONFIG = join(scratch, "does-not-exist");
+    process.env.STOWAGE_CONTEXT = "stowage-local";
+    try {
+      const cluster = await connect();
+      assert.equal(cluster.server, env.kube.server);
+      cluster.close();
+      process.env.STOWAGE_CONTEXT = "missing";
+      await assert.rejects(connect(), /context "missing" is not in the kubeconfig.*STOWAGE_CONTEXT/);
+    } finally {
+      for (const [name, value] of [
+        ["STOWAGE_KUBECONFIG", saved.k],
+        ["STOWAGE_CONTEXT", saved.c],
+        ["KUBECONFIG", saved.kc],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+});
