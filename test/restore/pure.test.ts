@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { makeDiscovery } from "../../lib/kube/discovery.ts";
+import { orderGroupResources, parsePriorities } from "../../lib/restore/ordering.ts";
+import { decidePv, preparePv } from "../../lib/restore/pv.ts";
+import { addRestoreLabels, isIdentical, resetMetadata, validLabelValue } from "../../lib/restore/reset.ts";
+
+const discovery = makeDiscovery([], [], []); // names compared literally
+
+describe("restore building blocks", () => {
+  test("Velero's order: priorities, then the rest alphabetically, then the low list", () => {
+    const inBackup = [
+      "widgets.example.io",
+      "deployments.apps",
+      "services",
+      "configmaps",
+      "persistentvolumes",
+      "namespaces",
+      "clusters.cluster.x-k8s.io",
+      "customresourcedefinitions",
+      "ingresses.networking.k8s.io",
+      "persistentvolumeclaims",
+    ];
+    assert.deepEqual(orderGroupResources(inBackup, discovery), [
+      "customresourcedefinitions",
+      "namespaces",
+      "persistentvolumes",
+      "persistentvolumeclaims",
+      "configmaps",
+      "services",
+      "deployments.apps",
+      "ingresses.networking.k8s.io",
+      "widgets.example.io",
+      "clusters.cluster.x-k8s.io",
+    ]);
+    // a per-restore override, in velero's "-" separated form
+    assert.deepEqual(
+      orderGroupResources(inBackup, discovery, parsePriorities("services,configmaps,-,namespaces")),
+      [
+        "services",
+        "configmaps",
+        "clusters.cluster.x-k8s.io",
+        "customresourcedefinitions",
+        "deployments.apps",
+        "ingresses.networking.k8s.io",
+        "persistentvolumeclaims",
+        "persistentvolumes",
+        "widgets.example.io",
+        "namespaces",
+      ],
+    );
+  });
+
+  test("metadata reset removes Velero's nine keys and status, keeps the rest", () => {
+    const reset = resetMetadata({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: {
+        name: "a",
+        namespace: "n",
+        generateName: "a-",
+        selfLink: "/x",
+        uid: "u",
+        resourceVersion: "1",
+        generation: 2,
+        creationTimestamp: "t",
+        deletionTimestamp: "t",
+        deletionGracePeriodSeconds: 3,
+        ownerReferences: [{}],
+        labels: { l: "1" },
+        annotations: { a: "1" },
+        finalizers: ["f"],
+        managedFields: [{ manager: "m" }],
+      },
+      data: { k: "v" },
+      status: { phase: "x" },
+    });
+    assert.deepEqual(reset, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: {
+        name: "a",
+        namespace: "n",
+        labels: { l: "1" },
+        annotations: { a: "1" },
+        finalizers: ["f"],
+        managedFields: [{ manager: "m" }],
+      },
+      data: { k: "v" },
+    });
+  });
+
+  test("restore labels follow the 63-character rule", () => {
+    const long = "x".repeat(70);
+    assert.equal(validLabelValue("short"), "short");
+    assert.equal(validLabelValue(long).length, 63);
+    assert.match(validLabelValue(long), /^x{57}[0-9a-f]{6}$/);
+    const labelled = addRestoreLabels({ metadata: { name: "a", labels: { keep: "me" } } }, long, "r");
+    assert.deepEqual(labelled.metadata?.labels, {
+      keep: "me",
+      "velero.io/backup-name": validLabelValue(long),
+      "velero.io/restore-name": "r",
+    });
+  });
+
+  test("identical means equal after reset and labels; any changed field differs", () => {
+    const backed = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "a", uid: "old", labels: { x: "1" } },
+      data: { k: "v" },
+    };
+    const desired = addRestoreLabels(resetMetadata(backed), "b", "r");
+    const live = {
+      ...backed,
+      metadata: { ...backed.metadata, uid: "new", resourceVersion: "9", managedFields: [{}] },
+    };
+    assert.equal(isIdentical(live, desired, "b", "r"), true);
+    assert.equal(isIdentical({ ...live, data: { k: "w" } }, desired, "b", "r"), false);
+    assert.equal(isIdentical({ ...live, data: { k: "v", extra: "1" } }, desired, "b", "r"), false);
+  });
+
+  test("PVs: Delete left to provisioning, Retain restored with claimRef remapped and binding reset", () => {
+    const pv = {
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: {
+        name: "pv1",
+        annotations: {
+          "pv.kubernetes.io/bound-by-controller": "yes",
+          "pv.kubernetes.io/bind-completed": "yes",
+          keep: "1",
+        },
+      },
+      spec: {
+        persistentVolumeReclaimPolicy: "Retain",
+        claimRef: {
+          namespace: "shop",
+          name: "data",
+          uid: "u",
+          resourceVersion: "5",
+          kind: "PersistentVolumeClaim",
+        },
+      },
+    };
+    assert.equal(decidePv(pv).restore, true);
+    assert.equal(
+      decidePv({ ...pv, spec: { ...pv.spec, persistentVolumeReclaimPolicy: "Delete" } }).restore,
+      false,
+    );
+    const prepared = preparePv(pv, { shop: "shop-restored" });
+    assert.deepEqual(prepared.metadata?.annotations, { keep: "1" });
+    assert.deepEqual((prepared.spec as { claimRef: unknown }).claimRef, {
+      namespace: "shop-restored",
+      name: "data",
+      kind: "PersistentVolumeClaim",
+    });
+    assert.equal((pv.spec.claimRef as { uid?: string }).uid, "u", "the input is not mutated");
+  });
+});
