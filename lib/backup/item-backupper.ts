@@ -108,11 +108,7 @@ export const createItemBackupper = (deps: {
       const outcome = await runBackupActions(applicable, {
         item,
         backup: deps.backup,
-        log: {
-          info: (m, f) => log.info(m, { ...fields, ...f }),
-          warn: (m, f) => log.warn(m, { ...fields, ...f }),
-          error: (m, f) => log.error(m, { ...fields, ...f }),
-        },
+        log: log.scoped(fields),
         cluster,
         signal: deps.signal,
         groupResource: resource.groupResource,

@@ -10,6 +10,12 @@ export interface RunLog {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** A logger that adds `fields` (resource, namespace, name) to every line, as item actions get. */
+  scoped(fields: Record<string, unknown>): {
+    info(message: string, fields?: Record<string, unknown>): void;
+    warn(message: string, fields?: Record<string, unknown>): void;
+    error(message: string, fields?: Record<string, unknown>): void;
+  };
   readonly warnings: number;
   readonly errors: number;
   /** `{ errors, warnings }` in Velero's `-results.gz` shape. */
@@ -94,6 +100,11 @@ export const createRunLog = (
     info: (m, f) => line("info", m, f),
     warn: (m, f) => line("warning", m, f),
     error: (m, f) => line("error", m, f),
+    scoped: (base) => ({
+      info: (m, f) => line("info", m, { ...base, ...f }),
+      warn: (m, f) => line("warning", m, { ...base, ...f }),
+      error: (m, f) => line("error", m, { ...base, ...f }),
+    }),
     get warnings() {
       return warningCount;
     },

@@ -169,11 +169,7 @@ export const createItemRestorer = (deps: ItemRestorerDeps) => {
         item: object,
         itemFromBackup: item,
         restore: deps.restore,
-        log: {
-          info: (m, f) => log.info(m, { ...fields, ...f }),
-          warn: (m, f) => log.warn(m, { ...fields, ...f }),
-          error: (m, f) => log.error(m, { ...fields, ...f }),
-        },
+        log: log.scoped(fields),
         cluster,
         signal: deps.signal,
         groupResource: ref.groupResource,
