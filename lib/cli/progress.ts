@@ -1,9 +1,10 @@
 /**
- * The progress line of `backup create`: one line on stderr, rewritten with `\r` as `backup()` reports
+ * The progress lines of `backup create` and `restore create`: one line on stderr, rewritten with `\r` as `backup()` / `restore()` report
  * progress, cleared at the end. Nothing at all when stderr is not a terminal (logs and pipes stay clean).
  */
 import type { Writable } from "node:stream";
 import type { BackupProgress } from "../backup/options.ts";
+import type { RestoreProgress } from "../restore/options.ts";
 
 /** The text of one progress update. */
 export const progressText = (name: string, p: BackupProgress): string => {
@@ -35,6 +36,36 @@ export const progressLine = (
     onProgress: (progress) => {
       const width = Math.max(20, (stream.columns || 80) - 1);
       stream.write(`\r\x1b[K${progressText(name, progress).slice(0, width)}`);
+      shown = true;
+    },
+    finish: () => {
+      if (shown) stream.write("\r\x1b[K");
+      shown = false;
+    },
+  };
+};
+
+/** The text of one restore progress update. */
+export const restoreProgressText = (name: string, p: RestoreProgress): string =>
+  `Restoring "${name}": ${p.itemsRestored}/${p.totalItems} items restored (${p.resource})`;
+
+/** A restore reporter; `onProgress` goes to `restore()`, `finish()` clears the line. */
+export interface RestoreProgressLine {
+  readonly onProgress: ((progress: RestoreProgress) => void) | undefined;
+  finish(): void;
+}
+
+/** A restore progress line on `stream` when it is a TTY, else a reporter that does nothing. */
+export const restoreProgressLine = (
+  stream: Writable & { isTTY?: boolean; columns?: number },
+  name: string,
+): RestoreProgressLine => {
+  if (!stream.isTTY) return { onProgress: undefined, finish: () => {} };
+  let shown = false;
+  return {
+    onProgress: (progress) => {
+      const width = Math.max(20, (stream.columns || 80) - 1);
+      stream.write(`\r\x1b[K${restoreProgressText(name, progress).slice(0, width)}`);
       shown = true;
     },
     finish: () => {

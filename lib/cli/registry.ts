@@ -1,6 +1,6 @@
 /**
  * The command table. Adding a verb is adding its CommandSpec here (and a group summary for a new
- * group): `restore create|get|describe|logs` and `schedule get` slot in next to the backup verbs.
+ * group): `schedule get` slots in next to the backup and restore verbs.
  */
 import type { CommandSpec, GroupSpec } from "./command.ts";
 import { backupCreate } from "./commands/backup-create.ts";
@@ -11,12 +11,17 @@ import { backupGet } from "./commands/backup-get.ts";
 import { locationCreate, locationDelete, locationGet, locationSet } from "./commands/backup-location.ts";
 import { backupLogs } from "./commands/backup-logs.ts";
 import { helpCommand } from "./commands/help.ts";
+import { restoreCreate } from "./commands/restore-create.ts";
+import { restoreDescribe } from "./commands/restore-describe.ts";
+import { restoreGet } from "./commands/restore-get.ts";
+import { restoreLogs } from "./commands/restore-logs.ts";
 import { runScript } from "./commands/run.ts";
 import { version } from "./commands/version.ts";
 
 /** Command groups, in the order `stowage help` lists them. */
 export const GROUPS: readonly GroupSpec[] = [
   { name: "backup", summary: "Work with backups: create, get, describe, logs, download, delete" },
+  { name: "restore", summary: "Work with restores: create, get, describe, logs" },
   { name: "backup-location", summary: "Work with named backup locations kept in the config file" },
 ];
 
@@ -28,6 +33,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   backupLogs,
   backupDownload,
   backupDelete,
+  restoreCreate,
+  restoreGet,
+  restoreDescribe,
+  restoreLogs,
   locationCreate,
   locationGet,
   locationSet,

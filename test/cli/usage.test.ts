@@ -65,7 +65,7 @@ describe("help and version", () => {
 
 describe("usage errors exit 2 with a one-line hint", () => {
   test("unknown command, unknown verb", async () => {
-    await usage(["restore", "create", "x"], /unknown command "restore"/, "stowage --help");
+    await usage(["snapshot", "create", "x"], /unknown command "snapshot"/, "stowage --help");
     await usage(["backup", "frobnicate"], /unknown command "backup frobnicate"/, "stowage backup --help");
   });
 
