@@ -55,7 +55,8 @@ export const connect = async (options: ConnectOptions = {}): Promise<Cluster> =>
   const cluster = new Cluster(config, transport, limiter);
   if (options.verify !== false) {
     try {
-      await cluster.version();
+      // a quick check: a wrong URL fails in about a second instead of after the full retry policy
+      await cluster.request({ method: "GET", path: "/version", attempts: 3 });
     } catch (error) {
       cluster.close();
       throw error;

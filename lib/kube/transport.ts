@@ -25,6 +25,8 @@ export interface KubeRequest {
   /** @default "application/json" */
   readonly accept?: string;
   readonly signal?: AbortSignal | undefined;
+  /** Attempts for this request only (e.g. a quick reachability check). @default the connection's retry policy */
+  readonly attempts?: number;
 }
 
 export interface KubeResponse {
@@ -172,6 +174,7 @@ export const createTransport = (options: TransportOptions): Transport => {
             ? req.body
             : Buffer.from(JSON.stringify(req.body));
       const description = { method: req.method, path: req.path };
+      const attempts = req.attempts ?? retry.attempts;
       for (let n = 1; ; n++) {
         if (req.signal?.aborted)
           throw new AbortError(`${req.method} ${req.path} aborted`, { cause: req.signal.reason });
@@ -184,7 +187,7 @@ export const createTransport = (options: TransportOptions): Transport => {
             return attempt(req, payload);
           });
           if (response.status < 400) return response;
-          if (!RETRYABLE_STATUS.has(response.status) || n >= retry.attempts) {
+          if (!RETRYABLE_STATUS.has(response.status) || n >= attempts) {
             throw errorFromResponse(response.status, response.body, description);
           }
           status = response.status;
@@ -193,8 +196,7 @@ export const createTransport = (options: TransportOptions): Transport => {
           if (req.signal?.aborted)
             throw new AbortError(`${req.method} ${req.path} aborted`, { cause: error });
           if (status === undefined && !isRetryableNetworkError(error)) throw error;
-          if (status === undefined && n >= retry.attempts)
-            throw new KubeUnreachableError(config.server, error);
+          if (status === undefined && n >= attempts) throw new KubeUnreachableError(config.server, error);
           failure = error;
         }
         const delayMs = backoffDelay(n, retry, retryAfterMs);

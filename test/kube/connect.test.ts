@@ -121,3 +121,24 @@ describe("connect() and the CLI's environment", () => {
     }
   });
 });
+
+describe("connect() fails fast on an unreachable server", () => {
+  test("the reachability check uses a short retry budget, whatever the connection's policy", async () => {
+    const port = await freePort();
+    const dead = join(scratch, "dead2.kubeconfig");
+    writeFileSync(
+      dead,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: d, cluster: {server: 'https://127.0.0.1:${port}', insecure-skip-tls-verify: true}}]\nusers: [{name: d, user: {token: t}}]\ncontexts: [{name: d, context: {cluster: d, user: d}}]\ncurrent-context: d\n`,
+    );
+    const attempts: number[] = [];
+    await assert.rejects(
+      connect({
+        kubeconfig: dead,
+        retry: { attempts: 10, baseDelayMs: 10 },
+        onRetry: (e) => attempts.push(e.attempt),
+      }),
+      KubeUnreachableError,
+    );
+    assert.deepEqual(attempts, [1, 2], "three attempts in all, not the connection's ten");
+  });
+});
