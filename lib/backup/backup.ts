@@ -5,6 +5,7 @@ import type { BackupInfo, BackupItemAction } from "../actions/types.ts";
 import { StoreError, StowageError, ValidationError } from "../errors.ts";
 import { createArchiveWriter } from "../format/writer.ts";
 import type { ApiResource } from "../kube/discovery.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { encodeBackupMetadata, encodeJsonGz } from "../store/codec.ts";
 import { backupKeys, objectNameProblem } from "../store/layout.ts";
 import type { BackupSpec } from "../store/types.ts";
@@ -14,11 +15,11 @@ import { createItemBackupper } from "./item-backupper.ts";
 import { createRunLog } from "./log.ts";
 import { buildBackupObject, recordedSpec } from "./metadata.ts";
 import type { BackupOptions, BackupProgress } from "./options.ts";
-import type { CollectionPlan } from "./plan.ts";
 import { buildCollectionPlan, checkFilters, specFilterFields } from "./plan-builder.ts";
 import type { BackupResult } from "./result.ts";
 
 const DEFAULT_TTL = "720h";
+const CRD = "customresourcedefinitions.apiextensions.k8s.io";
 
 /**
  * Backs up a cluster's API objects into a store, in Velero 1.18's exact format, and returns the outcome
@@ -147,8 +148,24 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
           error: (error as Error).message,
         }),
     });
-    await writeNamespaces(plan, items, cluster, signal, () => totalItems++);
-    if (plan.addCrds) await addCrds(plan, items, cluster, signal, () => totalItems++);
+    const extra = { cluster, items, signal, count: () => totalItems++ };
+    if (plan.writeNamespaces) {
+      // namespaces holding backed-up items, and those the filters include (when no selector narrows them)
+      await addFromList(extra, discovery.forGroupResource("namespaces"), (ns) => {
+        const name = ns.metadata?.name ?? "";
+        const active = (ns.status as { phase?: string } | undefined)?.phase === "Active";
+        return (
+          items.namespacesSeen.has(name) ||
+          (plan.namespaceObjectsByFilter && plan.includesNamespace(name) && active)
+        );
+      });
+    }
+    if (plan.addCrds) {
+      await addFromList(extra, discovery.forGroupResource(CRD), (crd) => {
+        const spec = crd.spec as { group?: string; names?: { plural?: string } } | undefined;
+        return items.backedUpResources.has(`${spec?.names?.plural}.${spec?.group}`);
+      });
+    }
     progress("uploading", true);
     await writer.finalize();
     await upload;
@@ -234,44 +251,24 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
   }
 };
 
-/** Namespace objects: those the filters include (when no selector narrows them) and those holding items. */
-const writeNamespaces = async (
-  plan: CollectionPlan,
-  items: ReturnType<typeof createItemBackupper>,
-  cluster: BackupOptions["cluster"],
-  signal: AbortSignal,
-  count: () => void,
+/**
+ * Lists `resource` and backs up, as additional items, those `wanted` selects: Velero's namespace
+ * objects (nsTracker) and the CRDs of backed-up custom resources.
+ */
+const addFromList = async (
+  ctx: {
+    cluster: BackupOptions["cluster"];
+    items: ReturnType<typeof createItemBackupper>;
+    signal: AbortSignal;
+    count: () => void;
+  },
+  resource: ApiResource | undefined,
+  wanted: (item: KubeObject) => boolean,
 ) => {
-  if (!plan.writeNamespaces) return;
-  const resource = plan.discovery.forGroupResource("namespaces") as ApiResource;
-  for (const ns of await cluster.list(resource, { signal })) {
-    const name = ns.metadata?.name ?? "";
-    const phase = (ns.status as { phase?: string } | undefined)?.phase;
-    const wanted =
-      items.namespacesSeen.has(name) ||
-      (plan.namespaceObjectsByFilter && plan.includesNamespace(name) && phase === "Active");
-    if (!wanted) continue;
-    count();
-    await items.backupItem(resource, ns, true);
-  }
-};
-
-/** The CRD of every backed-up custom resource (Velero adds them unless CRDs were filtered explicitly). */
-const addCrds = async (
-  plan: CollectionPlan,
-  items: ReturnType<typeof createItemBackupper>,
-  cluster: BackupOptions["cluster"],
-  signal: AbortSignal,
-  count: () => void,
-) => {
-  const crdResource = plan.discovery.forGroupResource("customresourcedefinitions.apiextensions.k8s.io");
-  if (!crdResource) return;
-  const custom = [...items.backedUpResources].filter((gr) => gr.includes("."));
-  if (custom.length === 0) return;
-  for (const crd of await cluster.list(crdResource, { signal })) {
-    const spec = crd.spec as { group?: string; names?: { plural?: string } } | undefined;
-    if (!items.backedUpResources.has(`${spec?.names?.plural}.${spec?.group}`)) continue;
-    count();
-    await items.backupItem(crdResource, crd, true);
+  if (!resource) return;
+  for (const item of await ctx.cluster.list(resource, { signal: ctx.signal })) {
+    if (!wanted(item)) continue;
+    ctx.count();
+    await ctx.items.backupItem(resource, item, true);
   }
 };
