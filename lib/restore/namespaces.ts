@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Cluster } from "../kube/client.ts";
-import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
+import { isAlreadyExists } from "../kube/errors.ts";
 import type { KubeObject } from "../kube/types.ts";
 
 /** Outcome of making sure a target namespace exists. */
@@ -75,6 +75,5 @@ export const createNamespaceEnsurer = (deps: {
     },
     /** Whether a dry run only planned to create `target` (so the server cannot validate items in it). */
     isPlannedOnly: (target: string) => plannedOnly.has(target),
-    isNotFound,
   };
 };

@@ -1,6 +1,7 @@
 import { createBuiltinRestoreActions } from "../../hooks/index.ts";
 import { resolveActions } from "../actions/registry.ts";
 import type { RestoreInfo, RestoreItemAction } from "../actions/types.ts";
+import { listBackups } from "../backup/catalog.ts";
 import { createRunLog } from "../backup/log.ts";
 import { StoreError, ValidationError } from "../errors.ts";
 import { checkRestoreFilters } from "../filters/index.ts";
@@ -22,14 +23,9 @@ const CRD = "customresourcedefinitions.apiextensions.k8s.io";
 
 /** The newest Completed backup of a schedule (label `velero.io/schedule-name`), by start time. */
 const newestOfSchedule = async (store: RestoreOptions["store"], schedule: string): Promise<string> => {
-  const catalog = openCatalog(store);
-  const backups = await Promise.all((await catalog.listBackups()).map((n) => catalog.getBackup(n)));
-  const candidates = backups
-    .filter(
-      (b) => b.metadata?.labels?.["velero.io/schedule-name"] === schedule && b.status?.phase === "Completed",
-    )
-    .sort((a, b) => ((a.status?.startTimestamp ?? "") < (b.status?.startTimestamp ?? "") ? 1 : -1));
-  const newest = candidates[0]?.metadata?.name;
+  const newest = (await listBackups(store)).find(
+    (b) => b.metadata?.labels?.["velero.io/schedule-name"] === schedule && b.status?.phase === "Completed",
+  )?.metadata?.name;
   if (!newest) {
     throw new StoreError(
       `no Completed backup of schedule "${schedule}" in ${store.location}: list the backups (listBackups) to see what exists`,
