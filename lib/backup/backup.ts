@@ -148,10 +148,10 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
           error: (error as Error).message,
         }),
     });
-    const extra = { cluster, items, signal, count: () => totalItems++ };
+    const extra = { items, count: () => totalItems++ };
     if (plan.writeNamespaces) {
       // namespaces holding backed-up items, and those the filters include (when no selector narrows them)
-      await addFromList(extra, discovery.forGroupResource("namespaces"), (ns) => {
+      await addFromList(extra, discovery.forGroupResource("namespaces"), plan.namespaceObjects, (ns) => {
         const name = ns.metadata?.name ?? "";
         const active = (ns.status as { phase?: string } | undefined)?.phase === "Active";
         return (
@@ -161,7 +161,9 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
       });
     }
     if (plan.addCrds) {
-      await addFromList(extra, discovery.forGroupResource(CRD), (crd) => {
+      const crds = discovery.forGroupResource(CRD);
+      const listed = crds ? await cluster.list(crds, { signal }) : [];
+      await addFromList(extra, crds, listed, (crd) => {
         const spec = crd.spec as { group?: string; names?: { plural?: string } } | undefined;
         return items.backedUpResources.has(`${spec?.names?.plural}.${spec?.group}`);
       });
@@ -252,21 +254,20 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
 };
 
 /**
- * Lists `resource` and backs up, as additional items, those `wanted` selects: Velero's namespace
- * objects (nsTracker) and the CRDs of backed-up custom resources.
+ * Backs up, as additional items, the `listed` objects of `resource` that `wanted` selects: Velero's
+ * namespace objects (nsTracker) and the CRDs of backed-up custom resources.
  */
 const addFromList = async (
   ctx: {
-    cluster: BackupOptions["cluster"];
     items: ReturnType<typeof createItemBackupper>;
-    signal: AbortSignal;
     count: () => void;
   },
   resource: ApiResource | undefined,
+  listed: readonly KubeObject[],
   wanted: (item: KubeObject) => boolean,
 ) => {
   if (!resource) return;
-  for (const item of await ctx.cluster.list(resource, { signal: ctx.signal })) {
+  for (const item of listed) {
     if (!wanted(item)) continue;
     ctx.count();
     await ctx.items.backupItem(resource, item, true);

@@ -46,7 +46,8 @@ export const buildCollectionPlan = async (deps: {
   signal: AbortSignal;
 }): Promise<CollectionPlan> => {
   const { options, discovery, cluster, filters } = deps;
-  const live = (await cluster.list("namespaces", { signal: deps.signal })).map((n) => n.metadata?.name ?? "");
+  const namespaceObjects = await cluster.list("namespaces", { signal: deps.signal });
+  const live = namespaceObjects.map((n) => n.metadata?.name ?? "");
   const expansion = filters.namespaces.isEverything() ? undefined : filters.namespaces.expand(live);
   const selectors = filters.labels.queries.length > 0 ? [...filters.labels.queries] : [undefined];
   const resources = selectForCollection(discovery, filters.resources).filter(
@@ -64,6 +65,7 @@ export const buildCollectionPlan = async (deps: {
     discovery,
     resources,
     namespaces: expansion?.namespaces,
+    namespaceObjects,
     selectors,
     includesNamespace: (ns) => ns === undefined || filters.namespaces.shouldInclude(ns),
     includesResource: (resource, viaAction) =>

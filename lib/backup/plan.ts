@@ -1,4 +1,5 @@
 import type { ApiResource, Discovery } from "../kube/discovery.ts";
+import type { KubeObject } from "../kube/types.ts";
 
 /**
  * What a backup collects, decided once from the options and discovery (the filters' answer), so the
@@ -9,6 +10,8 @@ export interface CollectionPlan {
   readonly resources: readonly ApiResource[];
   /** Namespaces to LIST in one by one, or undefined for one LIST across all namespaces. */
   readonly namespaces: readonly string[] | undefined;
+  /** The cluster's Namespace objects as listed when the plan was made (written at the end, as Velero does). */
+  readonly namespaceObjects: readonly KubeObject[];
   /** Label selectors, one LIST each (Velero's orLabelSelectors); `[undefined]` = no selector. */
   readonly selectors: readonly (string | undefined)[];
   /** Whether an item in `namespace` passes the namespace filter (cluster-scoped: undefined). */
