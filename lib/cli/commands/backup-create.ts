@@ -3,12 +3,14 @@
  * end before it returns, so create always waits; `-w/--wait` is accepted for velero compatibility and
  * makes a PartiallyFailed backup exit 1.
  */
+
 import type { BackupOptions } from "../../backup/options.ts";
 import type { CommandSpec, FlagSpec } from "../command.ts";
 import { EXIT } from "../errors.ts";
 import { compact, type Flags, parseOrderedResources, parseOrSelectors } from "../flags.ts";
 import { encode, write } from "../output.ts";
 import { progressLine } from "../progress.ts";
+import { interruptSignal } from "./shared.ts";
 
 const list = (name: string, description: string, placeholder = "LIST"): FlagSpec => ({
   name,
@@ -140,10 +142,7 @@ With -o json|yaml the written velero-backup.json is printed (velero only prints 
     const { backup } = await import("../../backup/backup.ts"); // with the Kubernetes client: loaded on demand
     const cluster = await settings.connect();
     const progress = progressLine(io.stderr, name);
-    const abort = new AbortController();
-    const onSignal = () => abort.abort(new Error("interrupted"));
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    const interrupt = interruptSignal();
     try {
       const result = await backup({
         ...options,
@@ -151,7 +150,7 @@ With -o json|yaml the written velero-backup.json is printed (velero only prints 
         store,
         name,
         storageLocation: locationName,
-        signal: abort.signal,
+        signal: interrupt.signal,
         ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
       });
       progress.finish();
@@ -168,8 +167,7 @@ With -o json|yaml the written velero-backup.json is printed (velero only prints 
       return flags.bool("wait") === true && result.phase !== "Completed" ? EXIT.failed : EXIT.ok;
     } finally {
       progress.finish();
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      interrupt.dispose();
       cluster.close();
     }
   },

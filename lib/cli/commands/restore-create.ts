@@ -4,6 +4,7 @@
  * accepted for velero compatibility and makes a PartiallyFailed restore exit 1. `--dry-run` plans
  * only and prints the plan.
  */
+
 import type { RestoreOptions } from "../../restore/options.ts";
 import { parsePriorities } from "../../restore/ordering.ts";
 import type { PlanEntry, RestoreResult } from "../../restore/result.ts";
@@ -12,6 +13,7 @@ import { EXIT, UsageError } from "../errors.ts";
 import { compact, type Flags, parseOrSelectors } from "../flags.ts";
 import { encode, formatTable, write } from "../output.ts";
 import { restoreProgressLine } from "../progress.ts";
+import { interruptSignal } from "./shared.ts";
 
 const list = (name: string, description: string, placeholder = "LIST"): FlagSpec => ({
   name,
@@ -238,17 +240,14 @@ printed. A progress line is shown on stderr when it is a terminal.`,
       io.stderr,
       name ?? options.backupName ?? options.scheduleName ?? "restore",
     );
-    const abort = new AbortController();
-    const onSignal = () => abort.abort(new Error("interrupted"));
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    const interrupt = interruptSignal();
     try {
       const result = await restore({
         ...options,
         ...(name === undefined ? {} : { name }),
         cluster,
         store,
-        signal: abort.signal,
+        signal: interrupt.signal,
         ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
       });
       progress.finish();
@@ -263,8 +262,7 @@ printed. A progress line is shown on stderr when it is a terminal.`,
       return flags.bool("wait") === true && result.phase !== "Completed" ? EXIT.failed : EXIT.ok;
     } finally {
       progress.finish();
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      interrupt.dispose();
       cluster.close();
     }
   },

@@ -22,3 +22,21 @@ export const requireBackup = async (catalog: Catalog, name: string): Promise<voi
     code: "ERR_NOT_FOUND",
   });
 };
+
+/**
+ * An AbortSignal that Ctrl-C (SIGINT) or SIGTERM aborts, for commands whose SDK call cleans up after
+ * itself on abort; `dispose()` removes the handlers.
+ */
+export const interruptSignal = (): { signal: AbortSignal; dispose(): void } => {
+  const abort = new AbortController();
+  const onSignal = () => abort.abort(new Error("interrupted"));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  return {
+    signal: abort.signal,
+    dispose() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+};
