@@ -18,6 +18,12 @@ export type {
 } from "./actions/types.ts";
 export { backup } from "./backup/backup.ts";
 export { type BackupRecord, deleteBackup, getBackup, listBackups } from "./backup/catalog.ts";
+export {
+  collectGarbage,
+  type ExpiredBackup,
+  type GarbageCollectionOptions,
+  type GarbageCollectionResult,
+} from "./backup/gc.ts";
 export type { BackupOptions, BackupProgress } from "./backup/options.ts";
 export type { BackupResult } from "./backup/result.ts";
 export {
@@ -77,6 +83,24 @@ export {
 } from "./restore/ordering.ts";
 export { restore } from "./restore/restore.ts";
 export type { PlanAction, PlanEntry, RestorePhase, RestoreResult } from "./restore/result.ts";
+export {
+  type BackupTemplate,
+  createSchedule,
+  type RunOutcome,
+  type RunRecord,
+  SCHEDULE_NAME_LABEL,
+  type Schedule,
+  type ScheduledRun,
+  type ScheduleEvent,
+  type ScheduleOptions,
+  type ScheduleStats,
+  type StartOptions,
+  type StopOptions,
+  schedule,
+  scheduledBackup,
+  scheduledBackupName,
+  type TickGate,
+} from "./schedule/index.ts";
 export { decodeJsonGz, encodeJsonGz } from "./store/codec.ts";
 export {
   assertValidLayout,

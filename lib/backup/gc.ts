@@ -1,0 +1,97 @@
+/**
+ * TTL garbage collection: backups whose `status.expiration` has passed are deleted with every key they
+ * have, as Velero's GC controller does (without its DeleteBackupRequest indirection). A backup still in
+ * progress is never touched: ours have no `velero-backup.json` until they are complete, and a Velero
+ * backup whose metadata shows a non-final phase is skipped.
+ */
+import { openCatalog } from "../store/catalog.ts";
+import type { ObjectStore } from "../store/object-store.ts";
+import type { Backup } from "../store/types.ts";
+import { deleteBackup } from "./catalog.ts";
+
+/** Phases after which a backup no longer changes; only these are collected. */
+const FINAL_PHASES = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
+
+/** Options of {@link collectGarbage}. */
+export interface GarbageCollectionOptions {
+  /** The store to clean. */
+  readonly store: ObjectStore;
+  /** Only report what would be deleted. @default false */
+  readonly dryRun?: boolean;
+  /** Clock, for tests. @default () => new Date() */
+  readonly now?: () => Date;
+  /** Called after each backup is deleted (or, in a dry run, found expired). @default no callback */
+  readonly onDeleted?: (backup: ExpiredBackup) => void;
+}
+
+/** A backup GC found expired. */
+export interface ExpiredBackup {
+  readonly name: string;
+  readonly expiration: string;
+  /** Keys removed (empty in a dry run). */
+  readonly keys: readonly string[];
+}
+
+/** What a GC pass did. Failures to delete one backup are data, not an exception. */
+export interface GarbageCollectionResult {
+  readonly deleted: readonly ExpiredBackup[];
+  /** Backups not yet expired (or without an expiration). */
+  readonly kept: number;
+  /** Expired backups left alone, with the reason (a non-final phase). */
+  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
+  readonly errors: readonly { readonly name: string; readonly error: string }[];
+}
+
+const expirationOf = (backup: Backup): Date | undefined => {
+  const text = backup.status?.expiration;
+  if (!text) return undefined;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+};
+
+/**
+ * One GC pass over `store`: deletes every complete backup whose expiration is in the past. Scripts call
+ * it directly; the runner runs it periodically on the leader.
+ *
+ * @example
+ * const { deleted } = await collectGarbage({ store: s3Store({ bucket: "backups" }) });
+ */
+export const collectGarbage = async (options: GarbageCollectionOptions): Promise<GarbageCollectionResult> => {
+  const now = (options.now ?? (() => new Date()))();
+  const deleted: ExpiredBackup[] = [];
+  const skipped: { name: string; reason: string }[] = [];
+  const errors: { name: string; error: string }[] = [];
+  let kept = 0;
+  const catalog = openCatalog(options.store);
+  for (const name of await catalog.listBackups()) {
+    let backup: Backup;
+    try {
+      backup = await catalog.getBackup(name);
+    } catch (error) {
+      errors.push({ name, error: `cannot read its metadata: ${(error as Error).message}` });
+      continue;
+    }
+    const expiration = expirationOf(backup);
+    if (!expiration || expiration.getTime() > now.getTime()) {
+      kept++;
+      continue;
+    }
+    const phase = backup.status?.phase ?? "";
+    if (!FINAL_PHASES.has(phase)) {
+      skipped.push({
+        name,
+        reason: `phase ${JSON.stringify(phase)} is not final: the backup may still be written`,
+      });
+      continue;
+    }
+    try {
+      const keys = options.dryRun ? [] : (await deleteBackup(options.store, name)).deleted;
+      const entry = { name, expiration: backup.status?.expiration ?? "", keys };
+      deleted.push(entry);
+      options.onDeleted?.(entry);
+    } catch (error) {
+      errors.push({ name, error: (error as Error).message });
+    }
+  }
+  return { deleted, kept, skipped, errors };
+};

@@ -1,0 +1,17 @@
+export { type CronSpec, parseCron, timezoneProblem } from "./cron.ts";
+export { adoptSchedule, collectingHost, type ScheduleHost, setScheduleHost } from "./host.ts";
+export { outcomeOf } from "./outcome.ts";
+export { createSchedule, SCHEDULE_NAME_LABEL, schedule, scheduledBackupName } from "./schedule.ts";
+export { type BackupTemplate, scheduledBackup } from "./scheduled-backup.ts";
+export type {
+  RunOutcome,
+  RunRecord,
+  Schedule,
+  ScheduledRun,
+  ScheduleEvent,
+  ScheduleOptions,
+  ScheduleStats,
+  StartOptions,
+  StopOptions,
+  TickGate,
+} from "./types.ts";
