@@ -128,5 +128,7 @@ export {
   registerObjectStoreProvider,
   type S3Credentials,
   type S3StoreOptions,
+  type StoreAddress,
   s3Store,
+  storeFromEnv,
 } from "./store/index.ts";

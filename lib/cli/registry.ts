@@ -16,6 +16,7 @@ import { restoreDescribe } from "./commands/restore-describe.ts";
 import { restoreGet } from "./commands/restore-get.ts";
 import { restoreLogs } from "./commands/restore-logs.ts";
 import { runScript } from "./commands/run.ts";
+import { runnerCommand } from "./commands/runner.ts";
 import { version } from "./commands/version.ts";
 
 /** Command groups, in the order `stowage help` lists them. */
@@ -42,6 +43,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   locationSet,
   locationDelete,
   runScript,
+  runnerCommand,
   version,
   helpCommand,
 ];

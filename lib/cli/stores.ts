@@ -3,8 +3,16 @@
  * named backup location from the config file. Turned into an ObjectStore with the SDK's `fsStore`,
  * `s3Store` and `openLocation`; credentials always come from the AWS chain.
  */
-import { fileURLToPath } from "node:url";
-import { type BackupLocation, fsStore, type ObjectStore, openLocation, s3Store } from "../store/index.ts";
+import {
+  type BackupLocation,
+  DEFAULT_STORE_DIR as DEFAULT_DIR,
+  fsStore,
+  type ObjectStore,
+  openLocation,
+  parseStoreAddress,
+  type StoreAddress,
+  s3Store,
+} from "../store/index.ts";
 import type { StoredLocation } from "./config-file.ts";
 import { UsageError } from "./errors.ts";
 
@@ -21,7 +29,7 @@ export type StoreTarget =
   | { readonly kind: "location"; readonly name: string; readonly location: StoredLocation };
 
 /** The default store when nothing else is configured. */
-export const DEFAULT_STORE_DIR = "./stowage-data";
+export const DEFAULT_STORE_DIR = DEFAULT_DIR;
 
 /**
  * Parses `--store`: `s3://bucket[/prefix]`, `file:///dir`, or a directory path.
@@ -32,26 +40,13 @@ export const parseStoreSpec = (
   s3: { endpoint: string | undefined; region: string | undefined },
   command: readonly string[] = [],
 ): StoreTarget => {
-  if (/^s3:\/\//i.test(spec)) {
-    const rest = spec.slice("s3://".length);
-    const slash = rest.indexOf("/");
-    const bucket = slash < 0 ? rest : rest.slice(0, slash);
-    const prefix = slash < 0 ? "" : rest.slice(slash + 1).replace(/^\/+|\/+$/g, "");
-    if (bucket === "") {
-      throw new UsageError(
-        `invalid store "${spec}": expected s3://BUCKET or s3://BUCKET/PREFIX, e.g. s3://backups/prod`,
-        command,
-      );
-    }
-    return { kind: "s3", bucket, prefix, endpoint: s3.endpoint, region: s3.region };
+  let address: StoreAddress;
+  try {
+    address = parseStoreAddress(spec);
+  } catch (error) {
+    throw new UsageError((error as Error).message, command);
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec) && !/^file:\/\//i.test(spec)) {
-    throw new UsageError(
-      `invalid store "${spec}": expected a directory, file:///DIR or s3://BUCKET/PREFIX (other object stores: create a backup location with "stowage backup-location create")`,
-      command,
-    );
-  }
-  return { kind: "directory", path: /^file:\/\//i.test(spec) ? fileURLToPath(spec) : spec };
+  return address.kind === "s3" ? { ...address, endpoint: s3.endpoint, region: s3.region } : address;
 };
 
 /** The SDK location of a stored one (drops nothing; `prefix` and `config` only when set). */

@@ -10,6 +10,12 @@ export {
   encodeTextGz,
 } from "./codec.ts";
 export { type BackupLocation, openLocation, resolveLocation } from "./config.ts";
+export {
+  DEFAULT_STORE_DIR,
+  parseStoreAddress,
+  type StoreAddress,
+  storeFromEnv,
+} from "./from-env.ts";
 export { type FsStoreOptions, fsStore } from "./fs-store.ts";
 export { commonPrefixesOf, validateKey, validatePrefix } from "./keys.ts";
 export {

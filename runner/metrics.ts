@@ -1,0 +1,137 @@
+/**
+ * The runner's Prometheus metrics, on prom-client (Prometheus text format). Per schedule: runs by
+ * outcome, failures, durations, items, the last success time, skipped overlaps and the next run; per
+ * runner: leadership, scripts loaded/failed, GC passes. Plus Node's process metrics.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { RunRecord, Schedule, ScheduleEvent } from "../lib/index.ts";
+
+/** The metric set of one runner. */
+export interface RunnerMetrics {
+  readonly registry: Registry;
+  /** Feeds a schedule's events into the metrics. */
+  observe(schedule: Schedule): void;
+  setLeader(leading: boolean): void;
+  setScripts(loaded: number, failed: number): void;
+  gcPass(result: { deleted: number; errors: number }): void;
+  /** Prometheus text exposition. */
+  render(): Promise<string>;
+}
+
+export const createRunnerMetrics = (): RunnerMetrics => {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "stowage_runner_process_" });
+  const registers = [registry];
+  const runs = new Counter({
+    name: "stowage_schedule_runs_total",
+    help: "Finished runs of a schedule, by outcome (succeeded, partially_failed, failed).",
+    labelNames: ["schedule", "outcome"] as const,
+    registers,
+  });
+  const failures = new Counter({
+    name: "stowage_schedule_failures_total",
+    help: "Runs of a schedule that failed (threw, were aborted, or ended in a Failed phase).",
+    labelNames: ["schedule"] as const,
+    registers,
+  });
+  const duration = new Histogram({
+    name: "stowage_schedule_run_duration_seconds",
+    help: "How long runs of a schedule took.",
+    labelNames: ["schedule"] as const,
+    buckets: [0.1, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400],
+    registers,
+  });
+  const items = new Gauge({
+    name: "stowage_schedule_items",
+    help: "Items backed up or restored by the last run of a schedule that returned a result.",
+    labelNames: ["schedule"] as const,
+    registers,
+  });
+  const lastSuccess = new Gauge({
+    name: "stowage_schedule_last_success_timestamp_seconds",
+    help: "When the last successful (or partially failed) run of a schedule finished, in Unix seconds.",
+    labelNames: ["schedule"] as const,
+    registers,
+  });
+  const skipped = new Counter({
+    name: "stowage_schedule_skipped_overlaps_total",
+    help: "Ticks skipped because the schedule's previous run was still going.",
+    labelNames: ["schedule"] as const,
+    registers,
+  });
+  const nextRun = new Gauge({
+    name: "stowage_schedule_next_run_timestamp_seconds",
+    help: "The next cron run of a schedule, in Unix seconds.",
+    labelNames: ["schedule"] as const,
+    registers,
+  });
+  const leader = new Gauge({
+    name: "stowage_runner_leader",
+    help: "1 while this replica holds the runner Lease.",
+    registers,
+  });
+  const scripts = new Gauge({
+    name: "stowage_runner_scripts",
+    help: "Scripts found in the scripts directory, by state (loaded, failed).",
+    labelNames: ["state"] as const,
+    registers,
+  });
+  const gcDeleted = new Counter({
+    name: "stowage_gc_backups_deleted_total",
+    help: "Expired backups deleted by garbage collection.",
+    registers,
+  });
+  const gcErrors = new Counter({
+    name: "stowage_gc_errors_total",
+    help: "Expired backups garbage collection failed to delete.",
+    registers,
+  });
+  const gcLast = new Gauge({
+    name: "stowage_gc_last_run_timestamp_seconds",
+    help: "When the last garbage-collection pass finished, in Unix seconds.",
+    registers,
+  });
+  const seconds = (date: Date) => date.getTime() / 1000;
+
+  const finished = (record: RunRecord) => {
+    const labels = { schedule: record.schedule };
+    runs.inc({ ...labels, outcome: record.outcome });
+    duration.observe(labels, record.durationMs / 1000);
+    if (record.outcome === "failed") failures.inc(labels);
+    else lastSuccess.set(labels, seconds(record.finishedAt));
+    if (record.items !== undefined) items.set(labels, record.items);
+  };
+
+  return {
+    registry,
+    observe(schedule) {
+      // make the series exist from the start, so dashboards and alerts see zeroes rather than nothing
+      for (const outcome of ["succeeded", "partially_failed", "failed"]) {
+        runs.inc({ schedule: schedule.name, outcome }, 0);
+      }
+      failures.inc({ schedule: schedule.name }, 0);
+      skipped.inc({ schedule: schedule.name }, 0);
+      const updateNext = () => {
+        const [next] = schedule.nextRuns(1);
+        if (next) nextRun.set({ schedule: schedule.name }, seconds(next));
+      };
+      updateNext();
+      schedule.onEvent((event: ScheduleEvent) => {
+        if (event.type === "finished") finished(event.record);
+        if (event.type === "skipped") skipped.inc({ schedule: event.schedule });
+        updateNext();
+      });
+    },
+    setLeader: (leading) => leader.set(leading ? 1 : 0),
+    setScripts(loaded, failed) {
+      scripts.set({ state: "loaded" }, loaded);
+      scripts.set({ state: "failed" }, failed);
+    },
+    gcPass({ deleted, errors }) {
+      gcDeleted.inc(deleted);
+      gcErrors.inc(errors);
+      gcLast.set(Date.now() / 1000);
+    },
+    render: () => registry.metrics(),
+  };
+};

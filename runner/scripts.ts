@@ -1,0 +1,151 @@
+/**
+ * Loading users' scripts. The contract: a runner script is an ES module (TypeScript or JavaScript) that
+ * calls `schedule()` at its top level, once per schedule; the runner collects those schedules instead
+ * of starting them. A script that fails to load, registers nothing, or reuses another script's schedule
+ * name is reported with its path, and the other scripts still run.
+ *
+ * Scripts are staged into a private directory with `{"type":"module"}` beside them: a mounted ConfigMap
+ * has no package.json, and without one tsx would compile `.ts` files as CommonJS, where top-level await
+ * fails. `import … from "stowage"` resolves to the runner's own package wherever the scripts live.
+ */
+import { copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { registerHooks } from "node:module";
+import { tmpdir } from "node:os";
+import { extname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ConfigError, type Schedule } from "../lib/index.ts";
+import { collectingHost, setScheduleHost } from "../lib/schedule/index.ts";
+
+const SCRIPT_EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
+
+/** A script that loaded and registered schedules. */
+export interface LoadedScript {
+  /** The script's path in the scripts directory. */
+  readonly path: string;
+  readonly schedules: readonly Schedule[];
+}
+
+/** A script that could not be used, and why. */
+export interface ScriptFailure {
+  readonly path: string;
+  readonly error: string;
+}
+
+/** What {@link loadScripts} found. */
+export interface ScriptReport {
+  readonly loaded: readonly LoadedScript[];
+  readonly failed: readonly ScriptFailure[];
+  /** Removes the staged copies. */
+  cleanup(): Promise<void>;
+}
+
+let resolverInstalled = false;
+
+/** Makes `stowage` and `stowage/*` resolve to this package from any directory. */
+export const resolveStowageAnywhere = (): void => {
+  if (resolverInstalled) return;
+  resolverInstalled = true;
+  const packageJson = new URL("../package.json", import.meta.url).href;
+  registerHooks({
+    resolve(specifier, context, nextResolve) {
+      if (specifier !== "stowage" && !specifier.startsWith("stowage/"))
+        return nextResolve(specifier, context);
+      try {
+        return nextResolve(specifier, context);
+      } catch {
+        return nextResolve(specifier, { ...context, parentURL: packageJson });
+      }
+    },
+  });
+};
+
+/** Script files of `dir` (following symlinks, skipping hidden entries such as a ConfigMap's `..data`). */
+const scriptFiles = async (dir: string): Promise<string[]> => {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (error) {
+    throw new ConfigError(
+      `scripts directory ${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): mount the scripts ConfigMap there, or pass --scripts DIR / set STOWAGE_SCRIPTS`,
+      { cause: error },
+    );
+  }
+  const files: string[] = [];
+  for (const entry of entries.sort()) {
+    if (entry.startsWith(".")) continue;
+    const path = join(dir, entry);
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isFile()) files.push(entry);
+  }
+  return files;
+};
+
+/**
+ * Loads every script of `dir`. Schedules created by a failing script are dropped; schedule names must be
+ * unique across scripts. Hold on to the result's `cleanup()` for shutdown.
+ */
+export const loadScripts = async (dir: string): Promise<ScriptReport> => {
+  resolveStowageAnywhere();
+  const files = await scriptFiles(dir);
+  const staged = await mkdtemp(join(tmpdir(), "stowage-scripts-"));
+  await mkdir(staged, { recursive: true });
+  await writeFile(join(staged, "package.json"), '{ "type": "module", "private": true }\n');
+  for (const file of files) await copyFile(join(dir, file), join(staged, file));
+
+  const loaded: LoadedScript[] = [];
+  const failed: ScriptFailure[] = [];
+  const owners = new Map<string, string>();
+  const original = (text: string) => text.split(staged).join(dir);
+  for (const file of files) {
+    if (!SCRIPT_EXTENSIONS.has(extname(file)) || file.endsWith(".d.ts")) continue;
+    const path = join(dir, file);
+    const host = collectingHost();
+    const previous = setScheduleHost(host);
+    try {
+      await import(pathToFileURL(join(staged, file)).href);
+    } catch (error) {
+      failed.push({ path, error: original(describeLoadError(error, staged)) });
+      continue;
+    } finally {
+      setScheduleHost(previous);
+    }
+    if (host.schedules.length === 0) {
+      failed.push({
+        path,
+        error:
+          "registers no schedules: a runner script must call schedule() at its top level (see runner/README.md)",
+      });
+      continue;
+    }
+    const clash = host.schedules.find((s) => owners.has(s.name));
+    if (clash) {
+      failed.push({
+        path,
+        error: `schedule "${clash.name}" is already defined by ${owners.get(clash.name)}: schedule names must be unique`,
+      });
+      continue;
+    }
+    const names = host.schedules.map((s) => s.name);
+    const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+    if (duplicate) {
+      failed.push({ path, error: `defines schedule "${duplicate}" twice: schedule names must be unique` });
+      continue;
+    }
+    for (const s of host.schedules) owners.set(s.name, path);
+    loaded.push({ path, schedules: host.schedules });
+  }
+  return { loaded, failed, cleanup: () => rm(staged, { recursive: true, force: true }) };
+};
+
+/** The message of an import failure plus, when the message lacks it, the script's line that failed. */
+const describeLoadError = (error: unknown, staged: string): string => {
+  if (!(error instanceof Error)) return String(error);
+  const message = error.message.split("\n").slice(0, 4).join(" ").trim();
+  if (message.includes(staged)) return message;
+  const where = error.stack?.split("\n").find((line) => line.includes(staged));
+  const location = where
+    ?.trim()
+    .replace(/^at (?:.* \()?/, "")
+    .replace(/\)$/, "");
+  return location ? `${message} (at ${location})` : message;
+};

@@ -1,0 +1,137 @@
+// The runner doing real work: a scheduled backup script into MinIO (names and labels as Velero's
+// schedule controller writes them), TTL garbage collection on the leader, and SIGTERM's grace period.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { listBackups, s3Store } from "../../lib/index.ts";
+import { minioEnv, tempBucket } from "../cli/support.ts";
+import { testEnv } from "../support/env.ts";
+import { connectTest, makeNamespace } from "../support/kube.ts";
+import { type Replica, scriptsDir, startReplica } from "./support.ts";
+
+const waitForLog = async (replica: Replica, what: string, match: (l: Record<string, unknown>) => boolean) => {
+  const deadline = Date.now() + 60_000;
+  while (!replica.logs.some(match)) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for ${what}; log:\n${replica.logs.map((l) => JSON.stringify(l)).join("\n")}`,
+      );
+    }
+    if (replica.child.exitCode !== null) throw new Error(`${replica.name} exited: ${replica.stderr()}`);
+    await sleep(100);
+  }
+  return replica.logs.find(match) as Record<string, unknown>;
+};
+
+describe("runner: scheduled backups, GC and shutdown", () => {
+  test("a scheduled backup script writes Velero-named, labelled backups to MinIO; GC removes expired ones", async () => {
+    const cluster = await connectTest();
+    const namespace = await makeNamespace(cluster, "runner-shop");
+    await cluster.create("configmaps", {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "settings", namespace },
+      data: { color: "blue" },
+    });
+    const { minio } = await testEnv();
+    const bucket = await tempBucket();
+    const dir = scriptsDir({
+      "shop-nightly.ts": `import { connect, schedule, scheduledBackup, storeFromEnv } from "stowage";
+const cluster = await connect();
+schedule({
+  name: "shop-nightly",
+  cron: "*/2 * * * * *",
+  run: scheduledBackup({ cluster, store: storeFromEnv(), includedNamespaces: [process.env.SHOP_NAMESPACE as string], ttl: "1s" }),
+});
+`,
+    });
+    const runner = await startReplica(
+      "runner-gc",
+      [
+        "--scripts",
+        dir,
+        "--namespace",
+        namespace,
+        "--store",
+        `s3://${bucket}/velero`,
+        "--s3-endpoint",
+        minio.endpoint,
+        "--gc-interval",
+        "2s",
+      ],
+      { ...(await minioEnv()), SHOP_NAMESPACE: namespace },
+    );
+    const finished = await waitForLog(runner, "a finished run", (l) => l.msg === "run finished");
+    assert.equal(finished.schedule, "shop-nightly");
+    assert.equal(finished.outcome, "succeeded");
+    assert.ok((finished.items as number) >= 2, `items: ${finished.items}`);
+    const deleted = await waitForLog(runner, "a GC deletion", (l) => l.msg === "expired backup deleted");
+    assert.match(String(deleted.backup), /^shop-nightly-\d{14}$/);
+
+    const store = s3Store({
+      bucket,
+      prefix: "velero",
+      endpoint: minio.endpoint,
+      forcePathStyle: true,
+      region: minio.region,
+      credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey },
+    });
+    const backups = await listBackups(store);
+    for (const b of backups) {
+      assert.match(b.metadata?.name ?? "", /^shop-nightly-\d{14}$/);
+      assert.equal(b.metadata?.labels?.["velero.io/schedule-name"], "shop-nightly");
+      // the name is the tick in UTC: yyyyMMddHHmmss of an even second
+      assert.equal(Number((b.metadata?.name ?? "").slice(-2)) % 2, 0);
+    }
+    const metrics = await (await fetch(`${runner.url}/metrics`)).text();
+    assert.match(metrics, /^stowage_gc_backups_deleted_total [1-9]\d*$/m);
+    assert.match(metrics, /^stowage_schedule_items\{schedule="shop-nightly"\} [1-9]\d*$/m);
+    runner.child.kill("SIGTERM");
+    assert.equal((await runner.exited).code, 0, runner.stderr());
+  });
+
+  test("SIGTERM: no new runs, the running one gets the grace period, then is aborted and recorded failed", async () => {
+    const cluster = await connectTest();
+    const namespace = await makeNamespace(cluster, "runner-term");
+    const dir = scriptsDir({
+      "slow.ts": `import { schedule } from "stowage";
+schedule({
+  name: "slow",
+  cron: "* * * * * *",
+  run: (run) => new Promise((resolve, reject) => {
+    run.signal.addEventListener("abort", () => reject(new Error("stopped before completion, nothing written")));
+  }),
+});
+`,
+    });
+    const runner = await startReplica("runner-term", [
+      "--scripts",
+      dir,
+      "--namespace",
+      namespace,
+      "--grace-period",
+      "1s",
+    ]);
+    await waitForLog(runner, "the slow run to start", (l) => l.msg === "run started");
+    const signalled = Date.now();
+    runner.child.kill("SIGTERM");
+    const exit = await runner.exited;
+    const tookMs = Date.now() - signalled;
+    assert.equal(exit.code, 0, runner.stderr());
+    assert.ok(tookMs >= 900 && tookMs < 15_000, `stopped after ${tookMs} ms`);
+    const failed = runner.logs.find((l) => l.msg === "run failed");
+    assert.ok(failed, "no failed run logged");
+    assert.equal(failed.outcome, "failed");
+    assert.match(
+      String(failed.error),
+      /^aborted \(shutting down: the 1000 ms grace period is over\): stopped before completion/,
+    );
+    const stopping = runner.logs.findIndex((l) => l.msg === "runner stopping");
+    assert.deepEqual(runner.logs[stopping]?.running, ["slow"]);
+    assert.equal(
+      runner.logs.slice(stopping).filter((l) => l.msg === "run started").length,
+      0,
+      "a run started after SIGTERM",
+    );
+  });
+});
