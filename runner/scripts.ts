@@ -84,9 +84,16 @@ const scriptFiles = async (dir: string): Promise<string[]> => {
  * Loads every script of `dir`. Schedules created by a failing script are dropped; schedule names must be
  * unique across scripts. Hold on to the result's `cleanup()` for shutdown.
  */
-export const loadScripts = async (dir: string): Promise<ScriptReport> => {
+export const loadScripts = async (
+  dir: string,
+  options: {
+    /** Load only these file names of `dir` (the others are still staged, for imports). @default all */
+    readonly only?: readonly string[];
+  } = {},
+): Promise<ScriptReport> => {
   resolveStowageAnywhere();
   const files = await scriptFiles(dir);
+  const wanted = (file: string) => !options.only || options.only.includes(file);
   const staged = await mkdtemp(join(tmpdir(), "stowage-scripts-"));
   await mkdir(staged, { recursive: true });
   await writeFile(join(staged, "package.json"), '{ "type": "module", "private": true }\n');
@@ -97,7 +104,7 @@ export const loadScripts = async (dir: string): Promise<ScriptReport> => {
   const owners = new Map<string, string>();
   const original = (text: string) => text.split(staged).join(dir);
   for (const file of files) {
-    if (!SCRIPT_EXTENSIONS.has(extname(file)) || file.endsWith(".d.ts")) continue;
+    if (!SCRIPT_EXTENSIONS.has(extname(file)) || file.endsWith(".d.ts") || !wanted(file)) continue;
     const path = join(dir, file);
     const host = collectingHost();
     const previous = setScheduleHost(host);

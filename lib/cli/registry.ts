@@ -17,6 +17,7 @@ import { restoreGet } from "./commands/restore-get.ts";
 import { restoreLogs } from "./commands/restore-logs.ts";
 import { runScript } from "./commands/run.ts";
 import { runnerCommand } from "./commands/runner.ts";
+import { scheduleGet } from "./commands/schedule-get.ts";
 import { version } from "./commands/version.ts";
 
 /** Command groups, in the order `stowage help` lists them. */
@@ -24,6 +25,7 @@ export const GROUPS: readonly GroupSpec[] = [
   { name: "backup", summary: "Work with backups: create, get, describe, logs, download, delete" },
   { name: "restore", summary: "Work with restores: create, get, describe, logs" },
   { name: "backup-location", summary: "Work with named backup locations kept in the config file" },
+  { name: "schedule", summary: "Work with the schedules runner scripts define: get" },
 ];
 
 /** Every command, in the order help lists them. */
@@ -42,6 +44,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   locationGet,
   locationSet,
   locationDelete,
+  scheduleGet,
   runScript,
   runnerCommand,
   version,
