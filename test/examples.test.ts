@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { promisify } from "node:util";
+import { changeStorageClass } from "../examples/change-storage-class-action.ts";
+import { backup, fsStore, listBackups, restore } from "../lib/index.ts";
 import { repoRoot } from "./support/binaries.ts";
 import { onCleanup } from "./support/cleanup.ts";
 import { testEnv } from "./support/env.ts";
@@ -58,5 +60,104 @@ describe("examples run as a user runs them (npx tsx …)", () => {
     const done = await run(tsx, [script, backupName, ns, target], options);
     assert.match(done.stdout, /^Completed: \d+ items, \d+ warnings, 0 errors$/m);
     assert.deepEqual((await cluster.get("configmaps", "settings", { namespace: target })).data, { a: "1" });
+  });
+
+  test("examples/nightly-schedule.ts --now takes one scheduled backup, named and labelled as Velero's", async () => {
+    const env = await testEnv();
+    const cluster = await connectTest();
+    const ns = await makeNamespace(cluster, "nightly");
+    await cluster.create(
+      "configmaps",
+      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings" }, data: { a: "1" } },
+      { namespace: ns },
+    );
+    const cwd = mkdtempSync(join(tmpdir(), "stowage-example-"));
+    const { stdout } = await run(
+      join(repoRoot, "node_modules", ".bin", "tsx"),
+      [join(repoRoot, "examples", "nightly-schedule.ts"), "--now"],
+      {
+        cwd,
+        env: {
+          ...process.env,
+          KUBECONFIG: env.kube.kubeconfig,
+          SHOP_NAMESPACE: ns,
+          STOWAGE_STORE: "./backups",
+        },
+      },
+    );
+    assert.match(stdout, new RegExp(`^${ns}-nightly: succeeded, \\d+ items in \\d+ ms$`, "m"));
+    const [saved] = await listBackups(fsStore(join(cwd, "backups")));
+    assert.match(saved?.metadata?.name ?? "", new RegExp(`^${ns}-nightly-\\d{14}$`));
+    assert.equal(saved?.metadata?.labels?.["velero.io/schedule-name"], `${ns}-nightly`);
+  });
+
+  test("examples/change-storage-class-action.ts restores a PVC under another storage class", async () => {
+    const cluster = await connectTest();
+    const ns = await makeNamespace(cluster, "sc");
+    await cluster.create(
+      "persistentvolumeclaims",
+      {
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: { name: "data" },
+        spec: {
+          storageClassName: "standard",
+          accessModes: ["ReadWriteOnce"],
+          resources: { requests: { storage: "1Gi" } },
+        },
+      },
+      { namespace: ns },
+    );
+    const store = fsStore(mkdtempSync(join(tmpdir(), "stowage-example-")));
+    await backup({ cluster, store, name: `${ns}-b`, includedNamespaces: [ns] });
+    const target = `${ns}-fast`;
+    onCleanup(() => cluster.delete("namespaces", target).catch(() => undefined));
+    const result = await restore({
+      cluster,
+      store,
+      backupName: `${ns}-b`,
+      namespaceMapping: { [ns]: target },
+      actions: [changeStorageClass({ standard: "fast" })],
+    });
+    assert.equal(result.phase, "Completed", JSON.stringify(result.errors));
+    const pvc = await cluster.get("persistentvolumeclaims", "data", { namespace: target });
+    assert.equal((pvc.spec as { storageClassName?: string }).storageClassName, "fast");
+  });
+
+  test("examples/migrate-namespace.ts moves a namespace between two connections (one control plane here)", async () => {
+    // a second control plane would double the suite's start-up; the script only ever sees two
+    // kubeconfigs and two connections, which is all that differs between clusters
+    const env = await testEnv();
+    const cluster = await connectTest();
+    const ns = await makeNamespace(cluster, "migrate");
+    await cluster.create(
+      "configmaps",
+      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings" }, data: { color: "blue" } },
+      { namespace: ns },
+    );
+    const target = `${ns}-v2`;
+    onCleanup(() => cluster.delete("namespaces", target).catch(() => undefined));
+    const cwd = mkdtempSync(join(tmpdir(), "stowage-example-"));
+    const { stdout } = await run(
+      join(repoRoot, "node_modules", ".bin", "tsx"),
+      [join(repoRoot, "examples", "migrate-namespace.ts"), ns, target],
+      {
+        cwd,
+        env: {
+          ...process.env,
+          SOURCE_KUBECONFIG: env.kube.kubeconfig,
+          TARGET_KUBECONFIG: env.kube.kubeconfig,
+          STOWAGE_STORE: "./migrations",
+        },
+      },
+    );
+    assert.match(stdout, /^backup migrate-.* Completed, \d+ items$/m);
+    assert.match(
+      stdout,
+      new RegExp(`^restore into ${target} on .*: Completed, \\d+ items, \\d+ warnings, 0 errors$`, "m"),
+    );
+    assert.deepEqual((await cluster.get("configmaps", "settings", { namespace: target })).data, {
+      color: "blue",
+    });
   });
 });
