@@ -16,6 +16,12 @@ export type {
   RestoreItemActionInput,
   RestoreItemActionOutput,
 } from "./actions/types.ts";
+export {
+  registerBackupItemAction,
+  registeredBackupItemActions,
+  registeredRestoreItemActions,
+  registerRestoreItemAction,
+} from "./actions/registered.ts";
 export { backup } from "./backup/backup.ts";
 export { type BackupRecord, deleteBackup, getBackup, listBackups } from "./backup/catalog.ts";
 export {

@@ -128,7 +128,11 @@ export const startRunner = async (options: RunnerOptions): Promise<Runner> => {
   for (const failure of report.failed)
     log.error("script not loaded", { script: failure.path, error: failure.error });
   for (const script of report.loaded) {
-    log.info("script loaded", { script: script.path, schedules: script.schedules.map((s) => s.name) });
+    log.info("script loaded", {
+      script: script.path,
+      schedules: script.schedules.map((s) => s.name),
+      itemActions: script.actions,
+    });
     schedules.push(...script.schedules);
   }
   metrics.setScripts(report.loaded.length, report.failed.length);

@@ -1,8 +1,10 @@
 /**
  * Loading users' scripts. The contract: a runner script is an ES module (TypeScript or JavaScript) that
- * calls `schedule()` at its top level, once per schedule; the runner collects those schedules instead
- * of starting them. A script that fails to load, registers nothing, or reuses another script's schedule
- * name is reported with its path, and the other scripts still run.
+ * at its top level calls `schedule()` once per schedule, and/or registers item actions
+ * (`registerBackupItemAction`, `registerRestoreItemAction`) for every backup and restore of the runner.
+ * The runner collects the schedules instead of starting them. A script that fails to load, registers
+ * nothing, or reuses another script's schedule name is reported with its path (what it registered is
+ * dropped), and the other scripts still run.
  *
  * Scripts are staged into a private directory with `{"type":"module"}` beside them: a mounted ConfigMap
  * has no package.json, and without one tsx would compile `.ts` files as CommonJS, where top-level await
@@ -13,16 +15,19 @@ import { registerHooks } from "node:module";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { registeredActionsMark, rollbackRegisteredActions } from "../lib/actions/registered.ts";
 import { ConfigError, type Schedule } from "../lib/index.ts";
 import { collectingHost, setScheduleHost } from "../lib/schedule/index.ts";
 
 const SCRIPT_EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
 
-/** A script that loaded and registered schedules. */
+/** A script that loaded and registered schedules and/or item actions. */
 export interface LoadedScript {
   /** The script's path in the scripts directory. */
   readonly path: string;
   readonly schedules: readonly Schedule[];
+  /** Item actions it registered (registerBackupItemAction / registerRestoreItemAction). */
+  readonly actions: number;
 }
 
 /** A script that could not be used, and why. */
@@ -108,38 +113,42 @@ export const loadScripts = async (
     const path = join(dir, file);
     const host = collectingHost();
     const previous = setScheduleHost(host);
+    const mark = registeredActionsMark();
+    const fail = (error: string) => {
+      rollbackRegisteredActions(mark);
+      failed.push({ path, error });
+    };
     try {
       await import(pathToFileURL(join(staged, file)).href);
     } catch (error) {
-      failed.push({ path, error: original(describeLoadError(error, staged)) });
+      fail(original(describeLoadError(error, staged)));
       continue;
     } finally {
       setScheduleHost(previous);
     }
-    if (host.schedules.length === 0) {
-      failed.push({
-        path,
-        error:
-          "registers no schedules: a runner script must call schedule() at its top level (see runner/README.md)",
-      });
+    const after = registeredActionsMark();
+    const actions = after.backup - mark.backup + (after.restore - mark.restore);
+    if (host.schedules.length === 0 && actions === 0) {
+      fail(
+        "registers no schedules and no item actions: a runner script must call schedule() (or registerBackupItemAction / registerRestoreItemAction) at its top level (see runner/README.md)",
+      );
       continue;
     }
     const clash = host.schedules.find((s) => owners.has(s.name));
     if (clash) {
-      failed.push({
-        path,
-        error: `schedule "${clash.name}" is already defined by ${owners.get(clash.name)}: schedule names must be unique`,
-      });
+      fail(
+        `schedule "${clash.name}" is already defined by ${owners.get(clash.name)}: schedule names must be unique`,
+      );
       continue;
     }
     const names = host.schedules.map((s) => s.name);
     const duplicate = names.find((name, i) => names.indexOf(name) !== i);
     if (duplicate) {
-      failed.push({ path, error: `defines schedule "${duplicate}" twice: schedule names must be unique` });
+      fail(`defines schedule "${duplicate}" twice: schedule names must be unique`);
       continue;
     }
     for (const s of host.schedules) owners.set(s.name, path);
-    loaded.push({ path, schedules: host.schedules });
+    loaded.push({ path, schedules: host.schedules, actions });
   }
   return { loaded, failed, cleanup: () => rm(staged, { recursive: true, force: true }) };
 };

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createBuiltinBackupActions } from "../../hooks/index.ts";
+import { registeredBackupItemActions } from "../actions/registered.ts";
 import { resolveActions } from "../actions/registry.ts";
 import type { BackupInfo, BackupItemAction } from "../actions/types.ts";
 import { StoreError, StowageError, ValidationError } from "../errors.ts";
@@ -85,7 +86,11 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
   );
   const info: BackupInfo = { name, labels, spec: spec as Record<string, unknown> };
   const actions = resolveActions<BackupItemAction>(
-    [...(options.builtinActions === false ? [] : createBuiltinBackupActions()), ...(options.actions ?? [])],
+    [
+      ...(options.builtinActions === false ? [] : createBuiltinBackupActions()),
+      ...(options.registeredActions === false ? [] : registeredBackupItemActions()),
+      ...(options.actions ?? []),
+    ],
     discovery,
   );
 

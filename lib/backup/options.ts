@@ -66,6 +66,12 @@ export interface BackupOptions {
    * @default true
    */
   readonly builtinActions?: boolean;
+  /**
+   * Run the actions registered process-wide with `registerBackupItemAction()` (what runner scripts register),
+   * after the built-ins and before `actions`.
+   * @default true
+   */
+  readonly registeredActions?: boolean;
   /** Name of the backup location recorded in the metadata (label `velero.io/storage-location`). @default "default" */
   readonly storageLocation?: string;
   /** Recorded in the spec; volume snapshots arrive with the snapshot issue. @default undefined */

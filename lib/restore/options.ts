@@ -55,6 +55,12 @@ export interface RestoreOptions {
   readonly actions?: readonly RestoreItemAction[];
   /** Run Velero's built-in restore actions (pods, services, jobs, PVCs, …). @default true */
   readonly builtinActions?: boolean;
+  /**
+   * Run the actions registered process-wide with `registerRestoreItemAction()` (what runner scripts register),
+   * after the built-ins and before `actions`.
+   * @default true
+   */
+  readonly registeredActions?: boolean;
   /** Namespace holding plugin ConfigMaps (change-storage-class, …). @default undefined (none read) */
   readonly pluginConfigNamespace?: string;
   /** Restore order override for this restore only. @default Velero's priorities */

@@ -1,4 +1,5 @@
 import { createBuiltinRestoreActions } from "../../hooks/index.ts";
+import { registeredRestoreItemActions } from "../actions/registered.ts";
 import { resolveActions } from "../actions/registry.ts";
 import type { RestoreInfo, RestoreItemAction } from "../actions/types.ts";
 import { listBackups } from "../backup/catalog.ts";
@@ -123,6 +124,7 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
         : createBuiltinRestoreActions(
             options.pluginConfigNamespace ? { pluginConfigNamespace: options.pluginConfigNamespace } : {},
           )),
+      ...(options.registeredActions === false ? [] : registeredRestoreItemActions()),
       ...(options.actions ?? []),
     ],
     discovery,

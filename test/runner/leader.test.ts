@@ -90,7 +90,7 @@ describe("runner: leader election on a Lease (two real runner processes)", () =>
     assert.match(failures["syntax.ts"] ?? "", /syntax\.ts|Unexpected|Expected/);
     assert.match(
       failures["nothing.ts"] ?? "",
-      /registers no schedules: a runner script must call schedule\(\)/,
+      /registers no schedules and no item actions: a runner script must call schedule\(\)/,
     );
     for (const replica of replicas) {
       const notLoaded = replica.logs.filter((l) => l.msg === "script not loaded").map((l) => l.script);

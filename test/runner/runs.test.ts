@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { listBackups, s3Store } from "../../lib/index.ts";
+import { extractArchive } from "../../lib/format/index.ts";
+import { type KubeObject, listBackups, openCatalog, s3Store } from "../../lib/index.ts";
 import { minioEnv, tempBucket } from "../cli/support.ts";
 import { testEnv } from "../support/env.ts";
 import { connectTest, makeNamespace } from "../support/kube.ts";
@@ -36,6 +37,14 @@ describe("runner: scheduled backups, GC and shutdown", () => {
     const { minio } = await testEnv();
     const bucket = await tempBucket();
     const dir = scriptsDir({
+      // an item action from one script applies to the backups of another (Velero's plugins, as code)
+      "mark-configmaps.ts": `import { registerBackupItemAction } from "stowage";
+registerBackupItemAction({
+  name: "example.io/mark-configmaps",
+  appliesTo: { resources: ["configmaps"] },
+  execute: ({ item }) => ({ item: { ...item, metadata: { ...item.metadata, annotations: { ...item.metadata?.annotations, "example.io/seen-by": "runner" } } } }),
+});
+`,
       "shop-nightly.ts": `import { connect, schedule, scheduledBackup, storeFromEnv } from "stowage";
 const cluster = await connect();
 schedule({
@@ -82,6 +91,16 @@ schedule({
       assert.equal(b.metadata?.labels?.["velero.io/schedule-name"], "shop-nightly");
       // the name is the tick in UTC: yyyyMMddHHmmss of an even second
       assert.equal(Number((b.metadata?.name ?? "").slice(-2)) % 2, 0);
+    }
+    const newest = backups[0]?.metadata?.name ?? "";
+    const archive = await extractArchive(await openCatalog(store).getBackupContents(newest));
+    try {
+      const ref = [...archive.items()].find((r) => r.groupResource === "configmaps" && r.name === "settings");
+      assert.ok(ref, `no ConfigMap settings in ${newest}`);
+      const item = (await archive.readItem(ref)) as KubeObject;
+      assert.equal(item.metadata?.annotations?.["example.io/seen-by"], "runner");
+    } finally {
+      await archive.cleanup();
     }
     const metrics = await (await fetch(`${runner.url}/metrics`)).text();
     assert.match(metrics, /^stowage_gc_backups_deleted_total [1-9]\d*$/m);
