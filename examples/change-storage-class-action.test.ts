@@ -50,13 +50,15 @@ test("maps the class of a PVC and of a StatefulSet's claim templates; leaves oth
     });
 
     const mappedPvc = (await action.execute(input(pvc)))?.item;
-    assert.equal((mappedPvc?.spec as { storageClassName?: string }).storageClassName, "fast");
+    assert.ok(mappedPvc, "the PVC was mapped");
+    assert.equal((mappedPvc.spec as { storageClassName?: string }).storageClassName, "fast");
     assert.deepEqual(
-      (mappedPvc?.spec as { resources?: unknown }).resources,
+      (mappedPvc.spec as { resources?: unknown }).resources,
       (pvc.spec as { resources?: unknown }).resources,
     );
     const mappedSts = (await action.execute(input(statefulSet)))?.item;
-    const templates = (mappedSts?.spec as { volumeClaimTemplates: { spec: { storageClassName: string } }[] })
+    assert.ok(mappedSts, "the StatefulSet was mapped");
+    const templates = (mappedSts.spec as { volumeClaimTemplates: { spec: { storageClassName: string } }[] })
       .volumeClaimTemplates;
     assert.deepEqual(
       templates.map((t) => t.spec.storageClassName),

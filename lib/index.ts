@@ -3,6 +3,12 @@
  * This is the one front door; examples, hooks and user scripts import from here.
  */
 
+export {
+  registerBackupItemAction,
+  registeredBackupItemActions,
+  registeredRestoreItemActions,
+  registerRestoreItemAction,
+} from "./actions/registered.ts";
 export type {
   ActionLogger,
   BackupInfo,
@@ -16,12 +22,6 @@ export type {
   RestoreItemActionInput,
   RestoreItemActionOutput,
 } from "./actions/types.ts";
-export {
-  registerBackupItemAction,
-  registeredBackupItemActions,
-  registeredRestoreItemActions,
-  registerRestoreItemAction,
-} from "./actions/registered.ts";
 export { backup } from "./backup/backup.ts";
 export { type BackupRecord, deleteBackup, getBackup, listBackups } from "./backup/catalog.ts";
 export {
