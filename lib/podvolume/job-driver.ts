@@ -1,0 +1,257 @@
+/**
+ * The Kubernetes Job driver: each restic command runs in a Job pinned to the pod's node
+ * (`spec.nodeName`), from the project's image, with the pod's volumes directory mounted from the host.
+ * The outcome comes back through the container's termination message (reading logs needs the kubelet's
+ * API; the termination message is in the pod's status). The driver waits on the Job's Complete/Failed
+ * condition with a timeout, then deletes the Job.
+ *
+ * RBAC the caller needs in the Job namespace: create/get/delete `jobs.batch`, list `pods`, get/create
+ * `secrets`.
+ */
+import { ConfigError } from "../errors.ts";
+import type { Cluster } from "../kube/client.ts";
+import { backupCommand, type CommonOptions, type ResticCommand, restoreCommand } from "./commands.ts";
+import type { PodVolumeDriver, Repository, VolumeLocation } from "./driver.ts";
+import { buildResticJob, type ResticJobInput } from "./job-spec.ts";
+import { createBackendSecrets, type JobOutcome, waitForJob } from "./job-wait.ts";
+import { DEFAULT_CREDENTIALS_NAMESPACE } from "./keys.ts";
+import {
+  type BackupSummary,
+  parseJsonLines,
+  ResticError,
+  type RestoreSummary,
+  resticError,
+} from "./output.ts";
+
+/** The image built from Stowage's Dockerfile (Node 24, stowage, restic 0.18.1). */
+export const DEFAULT_IMAGE = "stowage:0.1.0";
+
+/** Options of {@link jobDriver}. */
+export interface JobDriverOptions {
+  readonly cluster: Cluster;
+  /**
+   * Namespace the Jobs run in; the repository key Secrets must be there (pass the same value as the
+   * `credentialsNamespace` of backup and restore).
+   * @default "velero"
+   */
+  readonly namespace?: string;
+  /** Image with `sh` and `restic` on PATH, pullable by every node. @default "stowage:0.1.0" */
+  readonly image?: string;
+  /** @default the cluster's default ("IfNotPresent" for tagged images) */
+  readonly imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+  /** The kubelet's root directory on the nodes. @default "/var/lib/kubelet" */
+  readonly kubeletRootDir?: string;
+  /** Longest a Job may run (also its `activeDeadlineSeconds`). @default 14400000 (4 h) */
+  readonly timeoutMs?: number;
+  /** How often the Job is polled. @default 1000 */
+  readonly pollIntervalMs?: number;
+  /** restic's cache in the container; containers start empty, so none by default. @default false */
+  readonly cacheDir?: string | false;
+  /** Run the container privileged (needed for some volume types on SELinux nodes). @default false */
+  readonly privileged?: boolean;
+  /** Container resources. @default none */
+  readonly resources?: Readonly<Record<string, unknown>>;
+  /** Labels added to every Job and its pod. @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Keep finished Jobs (for debugging; they expire after an hour). @default false */
+  readonly keepJobs?: boolean;
+}
+
+/** Creates the Job driver. */
+export const jobDriver = (options: JobDriverOptions): PodVolumeDriver => {
+  const { cluster } = options;
+  const namespace = options.namespace ?? DEFAULT_CREDENTIALS_NAMESPACE;
+  const kubeletRootDir = options.kubeletRootDir ?? "/var/lib/kubelet";
+  const timeoutMs = options.timeoutMs ?? 4 * 3600_000;
+  const pollMs = options.pollIntervalMs ?? 1000;
+  const common: CommonOptions = { cacheDir: options.cacheDir ?? false };
+  const backendSecret = createBackendSecrets(cluster, namespace);
+  const describe = { namespace, timeoutMs, pollMs, image: options.image ?? DEFAULT_IMAGE };
+
+  const checkKey = (repository: Repository) => {
+    if (repository.key.secretNamespace !== namespace) {
+      throw new ConfigError(
+        `the key of namespace ${repository.address.namespace} is in ${repository.key}, but restic Jobs run in namespace ${namespace} and can only read Secrets there: use the same namespace for the key Secrets (credentialsNamespace) and the Jobs`,
+      );
+    }
+  };
+
+  /** Creates the Job, waits for it, deletes it; returns its container's outcome. */
+  const runJob = async (
+    input: Omit<
+      ResticJobInput,
+      | "namespace"
+      | "image"
+      | "kubeletRootDir"
+      | "activeDeadlineSeconds"
+      | "privileged"
+      | "labels"
+      | "key"
+      | "env"
+      | "backendSecret"
+    > & {
+      readonly repository: Repository;
+      readonly labels?: Readonly<Record<string, string>>;
+      readonly signal: AbortSignal | undefined;
+      readonly command: ResticCommand;
+    },
+  ): Promise<JobOutcome> => {
+    checkKey(input.repository);
+    const secret = await backendSecret(input.repository);
+    const { repository, signal, command, labels, ...rest } = input;
+    const job = buildResticJob({
+      ...rest,
+      namespace,
+      image: options.image ?? DEFAULT_IMAGE,
+      kubeletRootDir,
+      activeDeadlineSeconds: Math.ceil(timeoutMs / 1000),
+      privileged: options.privileged ?? false,
+      labels: { ...options.labels, ...labels },
+      env: command.env,
+      key: repository.key.toJSON(),
+      ...(secret
+        ? { backendSecret: { name: secret, keys: Object.keys(repository.address.secretEnv).sort() } }
+        : {}),
+      ...(options.imagePullPolicy ? { imagePullPolicy: options.imagePullPolicy } : {}),
+      ...(options.resources ? { resources: options.resources } : {}),
+    });
+    const created = await cluster.create("jobs.batch", job, { namespace });
+    const name = created.metadata?.name ?? "";
+    try {
+      return await waitForJob(cluster, name, describe, signal);
+    } finally {
+      if (!options.keepJobs) {
+        await cluster
+          .delete("jobs.batch", name, { namespace, propagationPolicy: "Background" })
+          .catch(() => undefined);
+      }
+    }
+  };
+
+  const failure = (command: ResticCommand, repository: Repository, outcome: JobOutcome): ResticError => {
+    if (outcome.exitCode === 2) {
+      const said = parseJsonLines(outcome.message).find((l) => l.message_type === "exit_error")?.message;
+      return new ResticError(
+        "failed",
+        `restic ${command.operation} for namespace ${command.namespace} (Job ${namespace}/${outcome.jobName} on node ${outcome.node ?? "?"}): ${String(said ?? outcome.message)}`,
+        { exitCode: 2, namespace: command.namespace },
+      );
+    }
+    const error = resticError(command, outcome.exitCode, outcome.message, {
+      repository: repository.address.url,
+      keySource: String(repository.key),
+    });
+    if (error.failure === "failed") {
+      return new ResticError(
+        "failed",
+        `${error.message} (Job ${namespace}/${outcome.jobName} on node ${outcome.node ?? "?"})`,
+        {
+          exitCode: outcome.exitCode,
+          namespace: command.namespace,
+        },
+      );
+    }
+    return error;
+  };
+
+  /** Runs a backup or restore Job on the volume's node and returns its container's outcome. */
+  const runVolumeJob = (
+    op: "backup" | "restore",
+    request: {
+      readonly repository: Repository;
+      readonly volume: VolumeLocation;
+      readonly signal?: AbortSignal;
+    },
+    command: ResticCommand,
+    marker?: string,
+  ) =>
+    runJob({
+      op,
+      node: request.volume.node,
+      volume: { podUid: request.volume.podUid, volumeDir: request.volume.volumeDir },
+      args: command.args,
+      repository: request.repository,
+      command,
+      labels: { "stowage.dev/pod-uid": request.volume.podUid },
+      ...(marker !== undefined ? { marker } : {}),
+      signal: request.signal,
+    });
+
+  return {
+    name: "job",
+    image: options.image ?? DEFAULT_IMAGE,
+    async ensureRepository(repository, ensureOptions = {}) {
+      const probe: ResticCommand = {
+        operation: "init",
+        namespace: repository.address.namespace,
+        args: [...repository.address.globalArgs, ...(common.cacheDir === false ? ["--no-cache"] : [])],
+        env: { RESTIC_REPOSITORY: repository.address.url, ...repository.address.env },
+      };
+      const outcome = await runJob({
+        op: "ensure",
+        ...(ensureOptions.node ? { node: ensureOptions.node } : {}),
+        args: probe.args,
+        repository,
+        command: probe,
+        signal: ensureOptions.signal,
+      });
+      const summary = parseJsonLines(outcome.message).find((l) => l.message_type === "summary");
+      if (outcome.exitCode !== 0 || !summary) throw failure(probe, repository, outcome);
+      return { created: summary.created === true };
+    },
+    async backupVolume(request) {
+      const command = backupCommand(request.repository.address, {
+        ...common,
+        directory: ".",
+        tags: request.tags,
+        ...(request.host ? { host: request.host } : {}),
+      });
+      const started = new Date();
+      const outcome = await runVolumeJob("backup", request, command);
+      const lines = parseJsonLines(outcome.message);
+      const summary = lines.find((l) => l.message_type === "summary") as BackupSummary | undefined;
+      if ((outcome.exitCode !== 0 && outcome.exitCode !== 3) || !summary?.snapshot_id) {
+        throw failure(command, request.repository, outcome);
+      }
+      const progress = {
+        totalBytes: summary.total_bytes_processed,
+        bytesDone: summary.total_bytes_processed,
+      };
+      request.onProgress?.(progress);
+      return {
+        snapshotId: summary.snapshot_id,
+        path: String(lines.find((l) => l.message_type === "volume")?.path ?? ""),
+        progress,
+        incrementalBytes: summary.data_added,
+        summary,
+        warnings:
+          outcome.exitCode === 3
+            ? lines
+                .filter((l) => l.message_type === "error")
+                .map((l) => `${String(l.item ?? "")}: ${JSON.stringify(l.error)}`)
+            : [],
+        startTimestamp: started,
+        completionTimestamp: new Date(),
+      };
+    },
+    async restoreVolume(request) {
+      const command = restoreCommand(request.repository.address, {
+        ...common,
+        directory: ".",
+        snapshotId: request.snapshotId,
+      });
+      const started = new Date();
+      const outcome = await runVolumeJob("restore", request, command, request.marker);
+      const lines = parseJsonLines(outcome.message);
+      const summary = lines.find((l) => l.message_type === "summary") as RestoreSummary | undefined;
+      if (outcome.exitCode !== 0 || !summary) throw failure(command, request.repository, outcome);
+      return {
+        path: String(lines.find((l) => l.message_type === "volume")?.path ?? ""),
+        progress: { totalBytes: summary.total_bytes, bytesDone: summary.bytes_restored },
+        summary,
+        startTimestamp: started,
+        completionTimestamp: new Date(),
+      };
+    },
+  };
+};

@@ -1,0 +1,519 @@
+/**
+ * The harness plays a node. There is no kubelet here, so restic Jobs would never run: this registers a
+ * Node object (and keeps its Ready condition and Lease fresh, so the node-lifecycle controller neither
+ * taints nor evicts), watches the pods bound to it (polling `spec.nodeName=<node>`), and acts as their
+ * kubelet:
+ *
+ * - it lays out their volumes under a local directory that stands for `/var/lib/kubelet`
+ *   (`pods/<uid>/volumes/kubernetes.io~empty-dir/<name>`, `…~local-volume/<pv>`, `…~csi/<pv>/mount`);
+ * - containers whose image is in `runImages` are run as LOCAL PROCESSES (their command and args, env
+ *   resolved — values, `secretKeyRef` read through the apiserver, `fieldRef` — and the real restic on
+ *   PATH). There are no mount namespaces: paths inside the container are mapped to local paths by
+ *   rewriting every argument, env value and `workingDir` that starts with a `volumeMount`'s `mountPath`
+ *   or with the `terminationMessagePath`;
+ * - other containers (nginx, …) cannot run here: they are reported running, without running;
+ * - the outcome goes back through the real apiserver (`pods/status`): phase, container states, exit
+ *   codes and the termination message file's content. The real kube-controller-manager then completes
+ *   or fails Jobs itself;
+ * - pods being deleted are finished off (`gracePeriodSeconds: 0`), as a kubelet confirms deletion;
+ * - with `schedule`, it also binds the unscheduled pods of those namespaces to itself (the harness
+ *   plays the scheduler, as restored pods lose their `nodeName`).
+ *
+ * Tests that rely on it say "(harness plays the node)" in their names.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Cluster, KubeObject } from "../../lib/index.ts";
+import { ConflictError, isNotFound } from "../../lib/index.ts";
+import { uniqueSuffix } from "./kube.ts";
+
+export interface NodePlayerOptions {
+  readonly cluster: Cluster;
+  /** @default `harness-node-<random>` */
+  readonly name?: string;
+  /** Local directory standing for the node's kubelet root. */
+  readonly kubeletDir: string;
+  /** The kubelet root hostPath volumes refer to. @default "/var/lib/kubelet" */
+  readonly hostKubeletRoot?: string;
+  /** Images whose containers are executed as local processes. */
+  readonly runImages: readonly string[];
+  /** Directories put first on PATH of executed containers. @default [] */
+  readonly path?: readonly string[];
+  /** Namespaces whose unscheduled pods are bound to this node. @default [] */
+  readonly schedule?: readonly string[];
+  /** @default 200 */
+  readonly pollMs?: number;
+}
+
+/** One container the harness executed. */
+export interface ExecutedContainer {
+  readonly pod: string;
+  readonly namespace: string;
+  readonly container: string;
+  readonly init: boolean;
+  readonly exitCode: number;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+}
+
+export interface NodePlayer {
+  readonly name: string;
+  readonly kubeletDir: string;
+  /** Local directory of an emptyDir volume of a pod on this node. */
+  emptyDir(podUid: string, volume: string): string;
+  /** Every container executed so far. */
+  readonly executed: readonly ExecutedContainer[];
+  stop(): Promise<void>;
+}
+
+interface Container {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  workingDir?: string;
+  env?: Array<{
+    name: string;
+    value?: string;
+    valueFrom?: {
+      secretKeyRef?: { name: string; key: string };
+      fieldRef?: { fieldPath: string };
+    };
+  }>;
+  volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string }>;
+  terminationMessagePath?: string;
+  terminationMessagePolicy?: string;
+}
+
+interface PodSpec {
+  nodeName?: string;
+  volumes?: Array<Record<string, unknown> & { name: string }>;
+  initContainers?: Container[];
+  containers: Container[];
+}
+
+const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+const microTime = () => new Date().toISOString().replace(/Z$/, "000Z");
+
+/** Starts playing a node; `stop()` ends every process it runs and deletes the Node. */
+export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodePlayer> => {
+  const { cluster } = options;
+  const name = options.name ?? `harness-node-${uniqueSuffix()}`;
+  const hostRoot = (options.hostKubeletRoot ?? "/var/lib/kubelet").replace(/\/+$/, "");
+  const pollMs = options.pollMs ?? 200;
+  const scratch = mkdtempSync(join(tmpdir(), "stowage-node-"));
+  const executed: ExecutedContainer[] = [];
+  const started = new Set<string>();
+  const processes = new Map<string, Set<ChildProcess>>();
+  let stopped = false;
+
+  const ready = () => ({
+    type: "Ready",
+    status: "True",
+    reason: "KubeletReady",
+    message: "the Stowage test harness plays this node",
+    lastHeartbeatTime: now(),
+    lastTransitionTime: now(),
+  });
+  await cluster.create("nodes", {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: {
+      name,
+      labels: {
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+        "stowage.dev/harness-node": "true",
+      },
+    },
+    spec: {},
+    status: {
+      conditions: [ready()],
+      addresses: [
+        { type: "InternalIP", address: "127.0.0.1" },
+        { type: "Hostname", address: name },
+      ],
+      capacity: { cpu: "2", memory: "4Gi", pods: "110" },
+      allocatable: { cpu: "2", memory: "4Gi", pods: "110" },
+    },
+  });
+  const heartbeat = async () => {
+    await cluster.request({
+      method: "PATCH",
+      path: `/api/v1/nodes/${name}/status`,
+      body: { status: { conditions: [ready()] } },
+      contentType: "application/strategic-merge-patch+json",
+    });
+    const lease = {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name, namespace: "kube-node-lease" },
+      spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: microTime() },
+    };
+    const existing = await cluster.tryGet("leases.coordination.k8s.io", name, {
+      namespace: "kube-node-lease",
+    });
+    if (existing) await cluster.update("leases.coordination.k8s.io", { ...existing, spec: lease.spec });
+    else await cluster.create("leases.coordination.k8s.io", lease);
+  };
+  await heartbeat();
+
+  const kubeletPath = (podUid: string, ...rest: string[]) =>
+    join(options.kubeletDir, "pods", podUid, ...rest);
+
+  /** Local directories of the pod's volumes, as the kubelet would lay them out. */
+  const setUpVolumes = async (pod: KubeObject): Promise<Map<string, string>> => {
+    const uid = pod.metadata?.uid ?? "";
+    const dirs = new Map<string, string>();
+    for (const volume of (pod.spec as PodSpec).volumes ?? []) {
+      let dir: string | undefined;
+      if (volume.emptyDir !== undefined)
+        dir = kubeletPath(uid, "volumes", "kubernetes.io~empty-dir", volume.name);
+      else if (volume.hostPath) {
+        const path = (volume.hostPath as { path: string }).path;
+        if (path === hostRoot || path.startsWith(`${hostRoot}/`))
+          dir = join(options.kubeletDir, path.slice(hostRoot.length));
+        else throw new Error(`the harness node maps only hostPaths under ${hostRoot}, not ${path}`);
+      } else if (volume.persistentVolumeClaim) {
+        const claim = (volume.persistentVolumeClaim as { claimName: string }).claimName;
+        const pvc = await cluster.tryGet("persistentvolumeclaims", claim, {
+          namespace: pod.metadata?.namespace,
+        });
+        const pvName = (pvc?.spec as { volumeName?: string } | undefined)?.volumeName;
+        const pv = pvName ? await cluster.tryGet("persistentvolumes", pvName) : undefined;
+        const spec = (pv?.spec ?? {}) as Record<string, unknown>;
+        if (pvName && spec.csi) dir = kubeletPath(uid, "volumes", "kubernetes.io~csi", pvName, "mount");
+        else if (pvName && spec.local)
+          dir = kubeletPath(uid, "volumes", "kubernetes.io~local-volume", pvName);
+        else if (pvName && spec.nfs) dir = kubeletPath(uid, "volumes", "kubernetes.io~nfs", pvName);
+      }
+      if (dir) {
+        mkdirSync(dir, { recursive: true });
+        dirs.set(volume.name, dir);
+      }
+    }
+    return dirs;
+  };
+
+  const resolveEnv = async (pod: KubeObject, container: Container): Promise<Record<string, string>> => {
+    const env: Record<string, string> = {
+      PATH: [...(options.path ?? []), process.env.PATH ?? "/usr/bin:/bin"].join(":"),
+      HOME: scratch,
+      TMPDIR: scratch,
+    };
+    for (const variable of container.env ?? []) {
+      if (variable.value !== undefined) env[variable.name] = variable.value;
+      const ref = variable.valueFrom?.secretKeyRef;
+      if (ref) {
+        const secret = await cluster.get("secrets", ref.name, { namespace: pod.metadata?.namespace });
+        const data = (secret.data as Record<string, string> | undefined)?.[ref.key];
+        if (data === undefined) throw new Error(`secret ${ref.name} has no key ${ref.key}`);
+        env[variable.name] = Buffer.from(data, "base64").toString("utf8");
+      }
+      const field = variable.valueFrom?.fieldRef?.fieldPath;
+      if (field === "metadata.name") env[variable.name] = pod.metadata?.name ?? "";
+      if (field === "metadata.namespace") env[variable.name] = pod.metadata?.namespace ?? "";
+      if (field === "metadata.uid") env[variable.name] = pod.metadata?.uid ?? "";
+      if (field === "spec.nodeName") env[variable.name] = name;
+    }
+    return env;
+  };
+
+  /** Runs one container as a local process; resolves with its exit code and termination message. */
+  const runContainer = async (
+    pod: KubeObject,
+    container: Container,
+    volumes: Map<string, string>,
+    init: boolean,
+  ) => {
+    const uid = pod.metadata?.uid ?? "";
+    const mounts: Array<[string, string]> = [];
+    for (const mount of container.volumeMounts ?? []) {
+      const dir = volumes.get(mount.name);
+      if (dir)
+        mounts.push([mount.mountPath.replace(/\/+$/, ""), mount.subPath ? join(dir, mount.subPath) : dir]);
+    }
+    const termination = join(scratch, `${uid}-${container.name}-termination-log`);
+    writeFileSync(termination, "");
+    mounts.push([container.terminationMessagePath ?? "/dev/termination-log", termination]);
+    mounts.sort(([a], [b]) => b.length - a.length);
+    const map = (value: string) => {
+      for (const [from, to] of mounts) {
+        if (value === from || value.startsWith(`${from}/`)) return to + value.slice(from.length);
+      }
+      return value;
+    };
+    const argv = [...(container.command ?? []), ...(container.args ?? [])].map(map);
+    const env = Object.fromEntries(
+      Object.entries(await resolveEnv(pod, container)).map(([k, v]) => [k, map(v)]),
+    );
+    const cwd = container.workingDir ? map(container.workingDir) : scratch;
+    const begin = Date.now();
+    const child = spawn(argv[0] ?? "/bin/false", argv.slice(1), {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const own = processes.get(uid) ?? new Set();
+    processes.set(uid, own);
+    own.add(child);
+    let logs = "";
+    const keep = (chunk: Buffer) => {
+      logs = (logs + chunk.toString("utf8")).slice(-4096);
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    const exitCode = await new Promise<number>((resolve) => {
+      child.on("error", () => resolve(127));
+      child.on("close", (code, signal) => resolve(code ?? (signal ? 137 : 1)));
+    });
+    own.delete(child);
+    let message = readFileSync(termination, "utf8").slice(0, 4096);
+    if (message === "" && exitCode !== 0 && container.terminationMessagePolicy === "FallbackToLogsOnError") {
+      message = logs.slice(-2048);
+    }
+    executed.push({
+      pod: pod.metadata?.name ?? "",
+      namespace: pod.metadata?.namespace ?? "",
+      container: container.name,
+      init,
+      exitCode,
+      startedAt: begin,
+      finishedAt: Date.now(),
+    });
+    return { exitCode, message, startedAt: new Date(begin).toISOString().replace(/\.\d{3}Z$/, "Z") };
+  };
+
+  /** Rewrites the pod's status through `pods/status`, retrying on conflicts. */
+  const writeStatus = async (pod: KubeObject, status: Record<string, unknown>) => {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const current = await cluster.tryGet("pods", pod.metadata?.name ?? "", {
+        namespace: pod.metadata?.namespace,
+      });
+      if (!current || current.metadata?.uid !== pod.metadata?.uid || current.metadata?.deletionTimestamp)
+        return;
+      try {
+        await cluster.update(
+          "pods",
+          { ...current, status: { ...(current.status as object), ...status } },
+          {
+            subresource: "status",
+            namespace: pod.metadata?.namespace,
+          },
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+  };
+
+  const running = (c: Container, startedAt: string) => ({
+    name: c.name,
+    state: { running: { startedAt } },
+    ready: true,
+    started: true,
+    restartCount: 0,
+    image: c.image ?? "",
+    imageID: "",
+  });
+  const terminated = (c: Container, outcome: { exitCode: number; message: string; startedAt: string }) => ({
+    name: c.name,
+    state: {
+      terminated: {
+        exitCode: outcome.exitCode,
+        reason: outcome.exitCode === 0 ? "Completed" : "Error",
+        ...(outcome.message ? { message: outcome.message } : {}),
+        startedAt: outcome.startedAt,
+        finishedAt: now(),
+      },
+    },
+    ready: false,
+    started: false,
+    restartCount: 0,
+    image: c.image ?? "",
+    imageID: "",
+  });
+
+  /** Acts as the kubelet for one pod: volumes, init containers in order, then the containers. */
+  const startPod = async (pod: KubeObject) => {
+    const spec = pod.spec as PodSpec;
+    const volumes = await setUpVolumes(pod);
+    const runs = (c: Container) => options.runImages.includes(c.image ?? "");
+    const base = { hostIP: "127.0.0.1", podIP: "127.0.0.1", startTime: now() };
+    const initStatuses: unknown[] = [];
+    for (const container of spec.initContainers ?? []) {
+      if (!runs(container)) {
+        initStatuses.push(terminated(container, { exitCode: 0, message: "", startedAt: now() }));
+        continue;
+      }
+      await writeStatus(pod, {
+        ...base,
+        phase: "Pending",
+        initContainerStatuses: [...initStatuses, running(container, now())],
+      });
+      const outcome = await runContainer(pod, container, volumes, true);
+      initStatuses.push(terminated(container, outcome));
+      if (outcome.exitCode !== 0) {
+        await writeStatus(pod, { ...base, phase: "Failed", initContainerStatuses: initStatuses });
+        return;
+      }
+    }
+    const startedAt = now();
+    const containerStatuses = new Map(spec.containers.map((c) => [c.name, running(c, startedAt) as unknown]));
+    const init = initStatuses.length ? { initContainerStatuses: initStatuses } : {};
+    await writeStatus(pod, {
+      ...base,
+      ...init,
+      phase: "Running",
+      containerStatuses: [...containerStatuses.values()],
+    });
+    const executable = spec.containers.filter(runs);
+    if (executable.length < spec.containers.length) {
+      // containers the harness cannot run are reported running; the pod never ends by itself
+      await Promise.all(executable.map((c) => runContainer(pod, c, volumes, false)));
+      return;
+    }
+    const outcomes = await Promise.all(
+      executable.map(async (c) => {
+        const outcome = await runContainer(pod, c, volumes, false);
+        containerStatuses.set(c.name, terminated(c, outcome));
+        return outcome.exitCode;
+      }),
+    );
+    const phase = outcomes.every((code) => code === 0) ? "Succeeded" : "Failed";
+    await writeStatus(pod, { ...base, ...init, phase, containerStatuses: [...containerStatuses.values()] });
+  };
+
+  const bind = async (pod: KubeObject) => {
+    const ns = pod.metadata?.namespace ?? "";
+    const podName = pod.metadata?.name ?? "";
+    await cluster
+      .request({
+        method: "POST",
+        path: `/api/v1/namespaces/${ns}/pods/${podName}/binding`,
+        body: {
+          apiVersion: "v1",
+          kind: "Binding",
+          metadata: { name: podName },
+          target: { apiVersion: "v1", kind: "Node", name },
+        },
+      })
+      .catch(() => undefined);
+  };
+
+  const tick = async () => {
+    for (const ns of options.schedule ?? []) {
+      for (const pod of await cluster.list("pods", { namespace: ns, fieldSelector: "spec.nodeName=" })) {
+        if (!pod.metadata?.deletionTimestamp) await bind(pod);
+      }
+    }
+    for (const pod of await cluster.list("pods", { fieldSelector: `spec.nodeName=${name}` })) {
+      const uid = pod.metadata?.uid ?? "";
+      if (pod.metadata?.deletionTimestamp) {
+        for (const child of processes.get(uid) ?? []) child.kill("SIGKILL");
+        await cluster
+          .delete("pods", pod.metadata?.name ?? "", {
+            namespace: pod.metadata?.namespace,
+            gracePeriodSeconds: 0,
+          })
+          .catch((error: unknown) => {
+            if (!isNotFound(error)) throw error;
+          });
+        continue;
+      }
+      if (started.has(uid)) continue;
+      started.add(uid);
+      startPod(pod).catch((error: unknown) => {
+        process.stderr.write(
+          `harness node ${name}: pod ${pod.metadata?.namespace}/${pod.metadata?.name}: ${(error as Error).message}\n`,
+        );
+      });
+    }
+  };
+
+  const loop = (async () => {
+    let lastBeat = Date.now();
+    while (!stopped) {
+      try {
+        await tick();
+        if (Date.now() - lastBeat > 10_000) {
+          lastBeat = Date.now();
+          await heartbeat();
+        }
+      } catch (error) {
+        if (!stopped) process.stderr.write(`harness node ${name}: ${(error as Error).message}\n`);
+      }
+      await sleep(pollMs);
+    }
+  })();
+
+  return {
+    name,
+    kubeletDir: options.kubeletDir,
+    emptyDir: (podUid, volume) => kubeletPath(podUid, "volumes", "kubernetes.io~empty-dir", volume),
+    executed,
+    async stop() {
+      stopped = true;
+      await loop;
+      for (const set of processes.values()) for (const child of set) child.kill("SIGKILL");
+      await cluster.delete("nodes", name).catch(() => undefined);
+      await cluster
+        .delete("leases.coordination.k8s.io", name, { namespace: "kube-node-lease" })
+        .catch(() => undefined);
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+};
+
+/**
+ * A pod bound to `node` whose one container (nginx: the harness reports it running without running it)
+ * mounts each volume at `/mnt/<name>`. Volumes default to one emptyDir, `data`.
+ */
+export const podOnNode = (init: {
+  readonly namespace: string;
+  readonly name: string;
+  readonly node: string;
+  readonly volumes?: ReadonlyArray<Record<string, unknown> & { name: string }>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly labels?: Readonly<Record<string, string>>;
+}): KubeObject => {
+  const volumes = init.volumes ?? [{ name: "data", emptyDir: {} }];
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: init.name,
+      namespace: init.namespace,
+      annotations: { ...init.annotations },
+      labels: { ...init.labels },
+    },
+    spec: {
+      nodeName: init.node,
+      automountServiceAccountToken: false,
+      containers: [
+        {
+          name: "app",
+          image: "nginx:1.27",
+          volumeMounts: volumes.map((v) => ({ name: v.name, mountPath: `/mnt/${v.name}` })),
+        },
+      ],
+      volumes,
+    },
+  };
+};
+
+/** Creates `pod` and resolves with it once the harness node reports it Running (30 s at most). */
+export const createRunningPod = async (cluster: Cluster, pod: KubeObject): Promise<KubeObject> => {
+  await cluster.create("pods", pod);
+  const { name = "", namespace } = pod.metadata ?? {};
+  for (let i = 0; i < 300; i++) {
+    const live = await cluster.get("pods", name, { namespace });
+    if ((live.status as { phase?: string } | undefined)?.phase === "Running") return live;
+    await sleep(100);
+  }
+  throw new Error(`pod ${namespace}/${name} was not reported Running within 30 s`);
+};
