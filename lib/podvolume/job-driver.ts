@@ -23,8 +23,11 @@ import {
   resticError,
 } from "./output.ts";
 
-/** The image built from Stowage's Dockerfile (Node 24, stowage, restic 0.18.1). */
-export const DEFAULT_IMAGE = "stowage:0.1.0";
+/**
+ * The image built from Stowage's Dockerfile (Node 24, stowage, restic 0.18.1): `$STOWAGE_IMAGE` (the
+ * runner's Deployment sets it to its own image), else `stowage/stowage:0.1.0`.
+ */
+export const DEFAULT_IMAGE = process.env.STOWAGE_IMAGE || "stowage/stowage:0.1.0";
 
 /** Options of {@link jobDriver}. */
 export interface JobDriverOptions {
@@ -35,7 +38,7 @@ export interface JobDriverOptions {
    * @default "velero"
    */
   readonly namespace?: string;
-  /** Image with `sh` and `restic` on PATH, pullable by every node. @default "stowage:0.1.0" */
+  /** Image with `sh` and `restic` on PATH, pullable by every node. @default `$STOWAGE_IMAGE`, else "stowage/stowage:0.1.0" */
   readonly image?: string;
   /** @default the cluster's default ("IfNotPresent" for tagged images) */
   readonly imagePullPolicy?: "Always" | "IfNotPresent" | "Never";

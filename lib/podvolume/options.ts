@@ -27,7 +27,7 @@ export interface PodVolumeOptions {
   readonly host?: string;
   /**
    * Restore only: the image of the `restore-wait` init container (needs `/bin/sh`).
-   * @default the Job driver's image, "stowage:0.1.0"
+   * @default the Job driver's image, $STOWAGE_IMAGE, else "stowage/stowage:0.1.0"
    */
   readonly restoreHelperImage?: string;
   /**
