@@ -9,6 +9,7 @@ import { repoRoot } from "../test/support/binaries.ts";
 import { type RunningEnv, startEnv } from "../test/support/env.ts";
 import { parseBenchArgs, USAGE } from "./bench/args.ts";
 import { killWorkers } from "./bench/child.ts";
+import { runResticBench } from "./bench/restic.ts";
 import { runBench } from "./bench/run.ts";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -38,11 +39,24 @@ process.on("SIGINT", interrupt);
 process.on("SIGTERM", interrupt);
 
 try {
-  execFileSync("bash", [join(repoRoot, "scripts", "setup"), "kubernetes", "etcd", "minio"], {
+  const components = ["kubernetes", "etcd", "minio", ...(args.restic ? ["restic"] : [])];
+  execFileSync("bash", [join(repoRoot, "scripts", "setup"), ...components], {
     stdio: ["ignore", "ignore", "inherit"],
   });
   running = await startEnv({ log: (line) => process.stderr.write(`${line}\n`) });
   const { env } = running;
+  if (args.restic) {
+    const restic = await runResticBench({
+      kubeconfig: env.kube.kubeconfig,
+      minio: env.minio,
+      rounds: args.rounds,
+      ...(args.outDir ? { outDir: args.outDir } : {}),
+    });
+    say(`\n${restic.table}\nWrote ${restic.file}`);
+    await running.stop();
+    running = undefined;
+    process.exit(0);
+  }
   say(
     `stowage bench: ${args.objects} objects in ${args.namespaces} namespaces, ${args.rounds} alternating rounds`,
   );
@@ -53,6 +67,7 @@ try {
     namespaces: args.namespaces,
     rounds: args.rounds,
     cpuProfile: args.cpuProfile,
+    serverPids: env.pids,
     ...(args.outDir ? { outDir: args.outDir } : {}),
   });
   say(`\n${result.table}\n`);

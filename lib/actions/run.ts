@@ -60,6 +60,14 @@ export type RestoreActionsOutcome = Outcome<AdditionalItem>;
 export interface RunBackupActionsInput extends BackupItemActionInput {
   /** Velero's group-resource string, used in error messages. @default the item's kind */
   readonly groupResource?: string;
+  /**
+   * Run the chain on a deep copy of `item`, so the caller's object is never modified. `false` lets the
+   * actions work on `item` itself, saving a copy per item, for a caller that discards `item` after the
+   * chain (the backup engine writes the chain's result or nothing); a failed chain's `item` may then be
+   * half-modified.
+   * @default true
+   */
+  readonly copyItem?: boolean;
 }
 
 /** Input of {@link runRestoreActions}. */
@@ -74,15 +82,44 @@ interface ChainInput {
   readonly item: KubeObject;
   readonly groupResource?: string;
   readonly signal: AbortSignal;
+  readonly copyItem?: boolean;
 }
 
-type Step = (item: KubeObject) => unknown;
+/** Calls one action on the current item (one function per chain: no closure per action and item). */
+type Execute = (action: BackupItemAction | RestoreItemAction, item: KubeObject) => unknown;
+
+/** The result of an action that handed back the item it was given, unrenamed: nothing else to check. */
+const SAME_ITEM = Object.freeze({ item: undefined, additionalItems: Object.freeze([]), skip: false });
+
+/**
+ * The common case, checked without allocating: the action returned `{ item }` with the very object it
+ * was given (changed in place or not) and its name, namespace and kind are the item's own. Anything
+ * else goes through {@link checkOutput}, which also explains what is wrong.
+ */
+const returnsSameItem = (output: unknown, current: KubeObject, identity: Identity): boolean => {
+  if (typeof output !== "object" || output === null) return false;
+  for (const key in output) if (key !== "item") return false;
+  if ((output as { item?: unknown }).item !== current) return false;
+  const meta = current.metadata;
+  const name = meta?.name;
+  return (
+    typeof name === "string" &&
+    name !== "" &&
+    name === identity.name &&
+    (typeof meta?.namespace === "string" ? meta.namespace : "") === identity.namespace &&
+    (identity.kind === undefined || current.kind === identity.kind)
+  );
+};
+
+/** `<groupResource> <ns>/<name>`, for messages; built only when one is needed. */
+const describeItem = (input: ChainInput, identity: Identity): string =>
+  `${input.groupResource ?? identity.kind ?? "item"} ${identity.namespace ? `${identity.namespace}/` : ""}${identity.name ?? "<no name>"}`;
 
 const runChain = async <T extends AdditionalItem>(
   actions: readonly (BackupItemAction | RestoreItemAction)[],
   input: ChainInput,
   mode: "backup" | "restore",
-  execute: (action: BackupItemAction | RestoreItemAction) => Step,
+  execute: Execute,
 ): Promise<Outcome<T>> => {
   const original = input.item;
   const meta = original.metadata;
@@ -91,27 +128,31 @@ const runChain = async <T extends AdditionalItem>(
     namespace: meta?.namespace ?? "",
     kind: typeof original.kind === "string" ? original.kind : undefined,
   };
-  const what = `${input.groupResource ?? identity.kind ?? "item"} ${identity.namespace ? `${identity.namespace}/` : ""}${identity.name ?? "<no name>"}`;
   const additionalItems: T[] = [];
   const ran: string[] = [];
   const fail = (action: string, message: string, cause: unknown): Outcome<T> => ({
     item: original,
     additionalItems,
-    errors: [{ action, message: `${what}: action ${action} ${message}`, cause }],
+    errors: [{ action, message: `${describeItem(input, identity)}: action ${action} ${message}`, cause }],
     ran,
   });
   if (actions.length === 0) return { item: original, additionalItems, errors: [], ran };
 
-  let current: KubeObject;
-  try {
-    current = cloneJson(original);
-  } catch (error) {
-    return fail(actions[0]!.name, `was not run: the item is not JSON data (${errorMessage(error)})`, error);
+  let current = original;
+  if (input.copyItem !== false) {
+    try {
+      current = cloneJson(original);
+    } catch (error) {
+      return fail(actions[0]!.name, `was not run: the item is not JSON data (${errorMessage(error)})`, error);
+    }
   }
 
   for (const action of actions) {
-    if (input.signal.aborted)
-      throw new AbortError(`aborted before action ${action.name} on ${what}`, { cause: input.signal.reason });
+    if (input.signal.aborted) {
+      throw new AbortError(`aborted before action ${action.name} on ${describeItem(input, identity)}`, {
+        cause: input.signal.reason,
+      });
+    }
     if (mode === "restore") {
       const selector = labelSelectorOf.get(action);
       if (selector && !selector.matches(current.metadata?.labels)) continue;
@@ -119,15 +160,20 @@ const runChain = async <T extends AdditionalItem>(
     ran.push(action.name);
     let output: unknown;
     try {
-      const result = execute(action)(current);
+      const result = execute(action, current);
       output =
         typeof (result as PromiseLike<unknown> | undefined)?.then === "function" ? await result : result;
     } catch (error) {
-      if (input.signal.aborted)
-        throw new AbortError(`aborted in action ${action.name} on ${what}`, { cause: error });
+      if (input.signal.aborted) {
+        throw new AbortError(`aborted in action ${action.name} on ${describeItem(input, identity)}`, {
+          cause: error,
+        });
+      }
       return fail(action.name, `failed: ${errorMessage(error)}`, error);
     }
-    const checked = checkOutput(output, identity, mode === "restore");
+    const checked = returnsSameItem(output, current, identity)
+      ? SAME_ITEM
+      : checkOutput(output, identity, mode === "restore");
     if (typeof checked === "string")
       return fail(action.name, `returned an invalid result: ${checked}`, undefined);
     if (checked.item) current = checked.item;
@@ -161,8 +207,8 @@ const runChain = async <T extends AdditionalItem>(
 /**
  * Runs backup item actions on one item, in order; each gets the previous one's output.
  *
- * - The caller's item is never modified: the chain works on a deep copy, so an action may mutate
- *   `input.item` in place or return a new object.
+ * - The caller's item is never modified (unless `copyItem: false`): the chain works on a deep copy, so
+ *   an action may mutate `input.item` in place or return a new object.
  * - An action that throws, or returns something unusable (an item without `metadata.name`, a renamed
  *   or moved item, another kind, malformed `additionalItems`), becomes one entry in `errors` naming the
  *   action and the item, and the chain stops (Velero does not write such an item).
@@ -177,11 +223,8 @@ export const runBackupActions = (
   input: RunBackupActionsInput,
 ): Promise<BackupActionsOutcome> => {
   const { backup, log, cluster, signal } = input;
-  return runChain<BackupAdditionalItem>(
-    actions,
-    input,
-    "backup",
-    (action) => (item) => (action as BackupItemAction).execute({ item, backup, log, cluster, signal }),
+  return runChain<BackupAdditionalItem>(actions, input, "backup", (action, item) =>
+    (action as BackupItemAction).execute({ item, backup, log, cluster, signal }),
   );
 };
 
@@ -199,18 +242,14 @@ export const runRestoreActions = (
 ): Promise<RestoreActionsOutcome> => {
   const { restore, log, cluster, signal, itemFromBackup } = input;
   // each action gets its own copy of the backed-up item, so none can change what the next one sees
-  return runChain<AdditionalItem>(
-    actions,
-    input,
-    "restore",
-    (action) => (item) =>
-      (action as RestoreItemAction).execute({
-        item,
-        itemFromBackup: cloneJson(itemFromBackup),
-        restore,
-        log,
-        cluster,
-        signal,
-      }),
+  return runChain<AdditionalItem>(actions, input, "restore", (action, item) =>
+    (action as RestoreItemAction).execute({
+      item,
+      itemFromBackup: cloneJson(itemFromBackup),
+      restore,
+      log,
+      cluster,
+      signal,
+    }),
   );
 };

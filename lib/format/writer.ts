@@ -7,16 +7,18 @@
  * under `<ver>/` (Velero writes those only with `EnableAPIGroupVersions`).
  *
  * Memory stays bounded: `writeItem` resolves once its entries fit in the pipeline's fixed-size buffers
- * (about one item plus ~200 KiB), which drain only as fast as the consumer reads `stream`.
+ * (about one item plus ~400 KiB: a 64 KiB batch, gzip's 256 KiB queue, the readable side), which drain
+ * only as fast as the consumer reads `stream`.
  */
 
+import { once } from "node:events";
 import { type Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGzip, constants as zlibConstants } from "node:zlib";
-import tar from "tar-stream";
+import { createGzip, type ZlibOptions, constants as zlibConstants } from "node:zlib";
 import { AbortError, FormatError, isStowageError, ValidationError } from "../errors.ts";
 import { encodeItemJson } from "./json.ts";
 import { FORMAT_VERSION, itemPaths, VERSION_FILE_PATH, type VersionedItemLocation } from "./paths.ts";
+import { TAR_END, tarHeader, tarPadding } from "./tar-entry.ts";
 
 /** Options of {@link createArchiveWriter}. */
 export interface ArchiveWriterOptions {
@@ -70,8 +72,17 @@ export interface ArchiveWriter {
   abort(reason?: unknown): void;
 }
 
-const ENTRY_MODE = 0o755;
-const COALESCE_BYTES = 64 * 1024;
+/**
+ * Tar bytes are handed to gzip in batches of about this size: each write into zlib is a round trip to
+ * the thread pool, so thousands of small writes (a 512-byte header, a 2 KB item) cost more than the
+ * compression itself.
+ */
+const BATCH_BYTES = 64 * 1024;
+/**
+ * Batches gzip may hold before `writeItem` waits: enough that the main thread encodes the next batch
+ * while the thread pool compresses the previous ones, few enough to keep memory flat.
+ */
+const GZIP_QUEUE_BYTES = 4 * BATCH_BYTES;
 const GZIP_OS_BYTE = 9;
 const GZIP_OS_UNKNOWN = 0xff; // what Go's compress/gzip writes; zlib writes 3 (Unix)
 
@@ -85,31 +96,6 @@ class GzipOutput extends Transform {
     }
     this.bytes += chunk.length;
     callback(null, chunk);
-  }
-}
-
-/**
- * Gathers tar-stream's small pushes (a 512-byte header, the body, its padding) into ~64 KiB writes:
- * each write into zlib is one round trip to the thread pool, which made writing 5× slower.
- */
-class Coalescer extends Transform {
-  #chunks: Buffer[] = [];
-  #size = 0;
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#chunks.push(chunk);
-    this.#size += chunk.length;
-    if (this.#size >= COALESCE_BYTES) this.#release();
-    callback();
-  }
-  override _flush(callback: TransformCallback): void {
-    this.#release();
-    callback();
-  }
-  #release(): void {
-    if (this.#size === 0) return;
-    this.push(this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks, this.#size));
-    this.#chunks = [];
-    this.#size = 0;
   }
 }
 
@@ -149,10 +135,13 @@ const asStreamFailure = (error: unknown): Error => {
  */
 export const createArchiveWriter = (options: ArchiveWriterOptions = {}): ArchiveWriter => {
   const { compressionLevel, now } = resolveOptions(options);
-  const pack = tar.pack();
-  const gzip = createGzip({
+  // zlib streams take the stream options too, which ZlibOptions does not declare
+  const gzipOptions: ZlibOptions & { writableHighWaterMark: number } = {
     level: compressionLevel === -1 ? zlibConstants.Z_DEFAULT_COMPRESSION : compressionLevel,
-  });
+    chunkSize: BATCH_BYTES,
+    writableHighWaterMark: GZIP_QUEUE_BYTES,
+  };
+  const gzip = createGzip(gzipOptions);
   const output = new GzipOutput();
   const progress: ArchiveWriterProgress = {
     items: 0,
@@ -164,32 +153,40 @@ export const createArchiveWriter = (options: ArchiveWriterOptions = {}): Archive
   };
   let failure: Error | undefined;
   let finalizing = false;
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  /** Set while gzip's queue is full: resolves on `drain`, rejects when the pipeline fails. */
+  let draining: Promise<void> | undefined;
 
-  const done = pipeline(pack, new Coalescer(), gzip, output).catch((error: unknown) => {
+  const done = pipeline(gzip, output).catch((error: unknown) => {
     failure ??= asStreamFailure(error);
     throw failure;
   });
   done.catch(() => {}); // observed through writeItem/finalize; never an unhandled rejection
 
-  const addEntry = (name: string, data: Buffer): Promise<void> =>
-    new Promise((resolve, reject) => {
-      try {
-        const sink = pack.entry(
-          { name, size: data.length, mode: ENTRY_MODE, type: "file", mtime: now() },
-          data,
-          (error) => {
-            if (error) reject(failure ?? asStreamFailure(error));
-            else {
-              progress.entries++;
-              resolve();
-            }
-          },
-        );
-        sink.on("error", () => {}); // reported through the callback above
-      } catch (error) {
-        reject(failure ?? asStreamFailure(error)); // the pack was destroyed under us
+  /** Hands the batch to gzip; resolves at once unless gzip's queue is full. */
+  const flush = (): Promise<void> | undefined => {
+    if (batchBytes > 0) {
+      const chunk = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+      batch = [];
+      batchBytes = 0;
+      if (!gzip.write(chunk) && !draining) {
+        draining = Promise.race([once(gzip, "drain").then(() => undefined), done]).finally(() => {
+          draining = undefined;
+        });
       }
-    });
+    }
+    return draining;
+  };
+
+  /** Appends one entry to the batch (synchronously, so concurrent writers never interleave entries). */
+  const addEntry = (path: string, data: Buffer, mtime: Date): void => {
+    for (const part of [...tarHeader(path, data.length, mtime), data, tarPadding(data.length)]) {
+      batch.push(part);
+      batchBytes += part.length;
+    }
+    progress.entries++;
+  };
 
   const checkOpen = (what: string): void => {
     if (failure !== undefined) throw failure;
@@ -200,8 +197,16 @@ export const createArchiveWriter = (options: ArchiveWriterOptions = {}): Archive
     }
   };
 
-  const versionWritten = addEntry(VERSION_FILE_PATH, Buffer.from(`${FORMAT_VERSION}\n`));
-  versionWritten.catch(() => {});
+  const waitForRoom = async (): Promise<void> => {
+    try {
+      await (batchBytes >= BATCH_BYTES ? flush() : draining);
+    } catch (error) {
+      throw failure ?? asStreamFailure(error);
+    }
+    if (failure !== undefined) throw failure;
+  };
+
+  addEntry(VERSION_FILE_PATH, Buffer.from(`${FORMAT_VERSION}\n`), now());
 
   return {
     stream: output,
@@ -210,23 +215,26 @@ export const createArchiveWriter = (options: ArchiveWriterOptions = {}): Archive
       checkOpen("write an item");
       const paths = itemPaths(item);
       const bytes = encodeItemJson(item.object);
-      // Both copies are queued synchronously so that they stay adjacent even with concurrent calls.
-      await Promise.all(paths.map((path) => addEntry(path, bytes)));
+      const mtime = now();
+      for (const path of paths) addEntry(path, bytes, mtime);
       progress.items++;
       progress.itemBytes += bytes.length * paths.length;
+      await waitForRoom();
     },
     async finalize(): Promise<void> {
       checkOpen("finalize");
       finalizing = true;
-      await versionWritten;
-      pack.finalize();
+      batch.push(TAR_END);
+      batchBytes += TAR_END.length;
+      await flush()?.catch(() => undefined); // a failure surfaces through `done`
+      gzip.end();
       await done;
     },
     abort(reason?: unknown): void {
       if (failure !== undefined) return;
       failure =
         reason instanceof Error ? reason : new AbortError("the archive was aborted", { cause: reason });
-      pack.destroy(failure);
+      gzip.destroy(failure);
     },
   };
 };

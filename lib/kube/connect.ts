@@ -1,5 +1,5 @@
 import { Cluster } from "./client.ts";
-import { type ConfigOptions, loadConfig } from "./config.ts";
+import { type ConfigOptions, type LoadedConfig, loadConfig } from "./config.ts";
 import { createLimiter } from "./limiter.ts";
 import { type RetryOptions, resolveRetryOptions } from "./retry.ts";
 import { createTransport, type RetryEvent } from "./transport.ts";
@@ -42,8 +42,18 @@ const envInt = (name: string): number | undefined => {
  * const cluster = await connect();                          // $KUBECONFIG / ~/.kube/config / in-cluster
  * const prod = await connect({ context: "prod", concurrency: 32 });
  */
-export const connect = async (options: ConnectOptions = {}): Promise<Cluster> => {
-  const config = loadConfig(options);
+export const connect = async (options: ConnectOptions = {}): Promise<Cluster> =>
+  connectWithConfig(loadConfig(options), options);
+
+/**
+ * {@link connect} with a configuration already loaded (e.g. {@link loadInClusterConfig} of a test's
+ * service-account directory).
+ * @internal
+ */
+export const connectWithConfig = async (
+  config: LoadedConfig,
+  options: Omit<ConnectOptions, keyof ConfigOptions> = {},
+): Promise<Cluster> => {
   const limiter = createLimiter(options.concurrency ?? envInt("STOWAGE_KUBE_CONCURRENCY") ?? 16);
   const transport = createTransport({
     config,

@@ -1,7 +1,9 @@
 import http from "node:http";
 import https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AbortError } from "../errors.ts";
+import { AbortError, ConfigError } from "../errors.ts";
+import { TLS_VERIFY_CODES } from "../util/tls.ts";
+import { createAuth, type RequestAuth } from "./auth.ts";
 import type { LoadedConfig } from "./config.ts";
 import { errorFromResponse, KubeUnreachableError } from "./errors.ts";
 import type { Limiter } from "./limiter.ts";
@@ -61,8 +63,6 @@ export interface Transport {
   close(): void;
 }
 
-const HEADER_TTL_MS = 10_000;
-
 const buildQuery = (query: KubeRequest["query"]): string => {
   if (!query) return "";
   const params = new URLSearchParams();
@@ -73,58 +73,36 @@ const buildQuery = (query: KubeRequest["query"]): string => {
   return text ? `?${text}` : "";
 };
 
+/** A server certificate that does not verify is a configuration problem: say which settings fix it. */
+const tlsProblem = (config: LoadedConfig, error: unknown): ConfigError | undefined => {
+  const code = (error as { code?: string } | undefined)?.code;
+  if (code === undefined || !TLS_VERIFY_CODES.has(code)) return undefined;
+  return new ConfigError(
+    `the API server at ${config.server} presented a certificate that does not verify (${(error as Error).message}): give cluster "${config.cluster.name}" the right certificate-authority(-data)${code === "ERR_TLS_CERT_ALTNAME_INVALID" ? " or tls-server-name" : ""} in the kubeconfig, or insecure-skip-tls-verify: true for a throwaway cluster`,
+    { cause: error },
+  );
+};
+
 /** Creates the HTTP transport: TLS and auth from the kubeconfig, pooled keep-alive connections, retries. */
 export const createTransport = (options: TransportOptions): Transport => {
   const { config, limiter, retry, timeoutMs } = options;
   const url = new URL(config.server);
   const secure = url.protocol === "https:";
   const basePath = url.pathname.replace(/\/+$/, "");
-  let agent: http.Agent | undefined;
-  let headers: Record<string, string> = {};
-  let headersAt = 0;
-  let pendingAuth: Promise<void> | undefined;
+  const auth = createAuth({
+    cluster: config.cluster,
+    user: config.user,
+    maxSockets: limiter.concurrency + 4,
+  });
 
-  // Auth headers (tokens, exec plugins, token files) can change; refresh them every few seconds.
-  const refreshAuth = async (): Promise<void> => {
-    if (Date.now() - headersAt < HEADER_TTL_MS && agent) return;
-    pendingAuth ??= (async () => {
-      const opts: https.RequestOptions = {};
-      await config.kubeConfig.applyToHTTPSOptions(opts);
-      const next: Record<string, string> = {};
-      for (const [key, value] of Object.entries(opts.headers ?? {})) {
-        if (value !== undefined) next[key] = String(value);
-      }
-      if (opts.auth) next.Authorization = `Basic ${Buffer.from(opts.auth).toString("base64")}`;
-      headers = next;
-      if (!agent) {
-        const cluster = config.kubeConfig.getCurrentCluster();
-        if (cluster?.proxyUrl) {
-          agent = opts.agent as http.Agent; // client-node's proxy agent
-        } else {
-          const tls: https.AgentOptions = { keepAlive: true, maxSockets: limiter.concurrency + 4 };
-          if (opts.ca) tls.ca = opts.ca;
-          if (opts.cert) tls.cert = opts.cert;
-          if (opts.key) tls.key = opts.key;
-          if (opts.pfx) tls.pfx = opts.pfx;
-          if (opts.passphrase) tls.passphrase = opts.passphrase;
-          if (opts.rejectUnauthorized !== undefined) tls.rejectUnauthorized = opts.rejectUnauthorized;
-          if (opts.servername) tls.servername = opts.servername;
-          agent = secure
-            ? new https.Agent(tls)
-            : new http.Agent({ keepAlive: true, maxSockets: tls.maxSockets ?? 16 });
-        }
-      }
-      headersAt = Date.now();
-    })().finally(() => {
-      pendingAuth = undefined;
-    });
-    await pendingAuth;
-  };
-
-  const attempt = (req: KubeRequest, payload: Buffer | undefined): Promise<KubeResponse> =>
+  const attempt = (
+    req: KubeRequest,
+    payload: Buffer | undefined,
+    prepared: RequestAuth,
+  ): Promise<KubeResponse> =>
     new Promise((resolve, reject) => {
-      const reqHeaders: Record<string, string> = {
-        ...headers,
+      const reqHeaders: http.OutgoingHttpHeaders = {
+        ...prepared.headers,
         Accept: req.accept ?? "application/json",
         "User-Agent": "stowage/0.1",
       };
@@ -141,7 +119,7 @@ export const createTransport = (options: TransportOptions): Transport => {
           method: req.method,
           path: `${basePath}${req.path}${buildQuery(req.query)}`,
           headers: reqHeaders,
-          agent,
+          agent: prepared.agent,
           timeout: timeoutMs,
           signal: req.signal,
         },
@@ -175,6 +153,7 @@ export const createTransport = (options: TransportOptions): Transport => {
             : Buffer.from(JSON.stringify(req.body));
       const description = { method: req.method, path: req.path };
       const attempts = req.attempts ?? retry.attempts;
+      let reauthenticated = false;
       for (let n = 1; ; n++) {
         if (req.signal?.aborted)
           throw new AbortError(`${req.method} ${req.path} aborted`, { cause: req.signal.reason });
@@ -182,11 +161,14 @@ export const createTransport = (options: TransportOptions): Transport => {
         let status: number | undefined;
         let failure: unknown;
         try {
-          const response = await limiter.run(async () => {
-            await refreshAuth();
-            return attempt(req, payload);
-          });
+          const response = await limiter.run(async () => attempt(req, payload, await auth.prepare()));
           if (response.status < 400) return response;
+          // expired exec credential or rotated token file: fetch fresh credentials once, as client-go does
+          if (response.status === 401 && !reauthenticated && auth.rejected()) {
+            reauthenticated = true;
+            n--;
+            continue;
+          }
           if (!RETRYABLE_STATUS.has(response.status) || n >= attempts) {
             throw errorFromResponse(response.status, response.body, description);
           }
@@ -195,7 +177,8 @@ export const createTransport = (options: TransportOptions): Transport => {
         } catch (error) {
           if (req.signal?.aborted)
             throw new AbortError(`${req.method} ${req.path} aborted`, { cause: error });
-          if (status === undefined && !isRetryableNetworkError(error)) throw error;
+          if (status === undefined && !isRetryableNetworkError(error))
+            throw tlsProblem(config, error) ?? error;
           if (status === undefined && n >= attempts) throw new KubeUnreachableError(config.server, error);
           failure = error;
         }
@@ -215,7 +198,7 @@ export const createTransport = (options: TransportOptions): Transport => {
       }
     },
     close() {
-      agent?.destroy();
+      auth.close();
     },
   };
 };

@@ -3,6 +3,7 @@
  * name, HTTP status and the service's message are quoted: never a credential, header or signed URL.
  */
 import { AbortError, ConfigError, isStowageError, StoreError } from "../errors.ts";
+import { TLS_VERIFY_CODES } from "../util/tls.ts";
 
 /** What the failing call was doing, for the message. */
 export interface S3ErrorContext {
@@ -36,15 +37,6 @@ const NETWORK_CODES = new Set([
   "TimeoutError",
 ]);
 
-const TLS_CODES = new Set([
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "CERT_HAS_EXPIRED",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
-
 const DENIED = new Set([
   "AccessDenied",
   "InvalidAccessKeyId",
@@ -62,7 +54,7 @@ const networkCode = (error: ErrorShape, depth = 0): string | undefined => {
   if (depth > 4) return undefined;
   const code =
     typeof error.code === "string" ? error.code : typeof error.name === "string" ? error.name : undefined;
-  if (code !== undefined && (NETWORK_CODES.has(code) || TLS_CODES.has(code))) return code;
+  if (code !== undefined && (NETWORK_CODES.has(code) || TLS_VERIFY_CODES.has(code))) return code;
   if (Array.isArray(error.errors)) {
     for (const inner of error.errors) {
       const found =
@@ -135,7 +127,7 @@ export const s3Error = (error: unknown, context: S3ErrorContext): Error => {
     );
   }
   const net = networkCode(error as ErrorShape);
-  if (net !== undefined && TLS_CODES.has(net)) {
+  if (net !== undefined && TLS_VERIFY_CODES.has(net)) {
     return new StoreError(
       `${what} failed: TLS verification of ${endpoint} failed (${net}): pass the server's CA as \`caCert\`, or set \`insecureSkipTLSVerify\` for testing only`,
       opts,

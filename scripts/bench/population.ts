@@ -1,7 +1,7 @@
 /**
- * The seeded population: ConfigMaps and Secrets of 0.5–4 KB, Services, Deployments (0 replicas: no
- * kubelet runs) and custom resources of one CRD, spread evenly over the bench namespaces. Fully
- * deterministic for a given size, so every run seeds the same bytes.
+ * The seeded population: ConfigMaps (configuration text) and Secrets (key material) of 0.5–4 KB,
+ * Services, Deployments (0 replicas: no kubelet runs) and custom resources of one CRD, spread evenly over
+ * the bench namespaces. Fully deterministic for a given size, so every run seeds the same bytes.
  */
 import type { KubeObject } from "stowage";
 
@@ -55,19 +55,35 @@ const prng = (seed: number) => {
   };
 };
 
-const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 =:\n";
-const text = (random: () => number, bytes: number): string => {
+const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/";
+/** Key material: as incompressible as the certificates, keys and tokens Secrets hold. */
+const keyMaterial = (random: () => number, bytes: number): string => {
   let out = "";
   for (let i = 0; i < bytes; i++) out += ALPHABET[Math.floor(random() * ALPHABET.length)];
   return out;
 };
 
+const WORDS =
+  "server listen port timeout retries enabled host path level cache size max min pool workers threads buffer log format json text upstream backend frontend region zone replicas endpoint token secret user name url queue topic batch interval ttl limit rate burst memory cpu storage class mode debug info warn error metrics tracing sample ratio".split(
+    " ",
+  );
+/** Configuration text (`section.key = value` lines): what ConfigMaps hold, about as compressible. */
+const configText = (random: () => number, bytes: number): string => {
+  const pick = () => WORDS[Math.floor(random() * WORDS.length)] ?? "x";
+  let out = "";
+  while (out.length < bytes) {
+    const value = random() < 0.5 ? String(Math.floor(random() * 100_000)) : `${pick()}-${pick()}`;
+    out += `${pick()}.${pick()} = ${value}\n`;
+  }
+  return out.slice(0, bytes);
+};
+
 /** Payload of 0.5–4 KB split over a few keys. */
-const payload = (random: () => number): Record<string, string> => {
+const payload = (random: () => number, fill: typeof configText): Record<string, string> => {
   const total = 512 + Math.floor(random() * (4096 - 512));
   const keys = 1 + Math.floor(random() * 4);
   const data: Record<string, string> = {};
-  for (let k = 0; k < keys; k++) data[`key-${k}.conf`] = text(random, Math.floor(total / keys));
+  for (let k = 0; k < keys; k++) data[`key-${k}.conf`] = fill(random, Math.floor(total / keys));
   return data;
 };
 
@@ -79,7 +95,7 @@ const objectFor = (resource: string, name: string, namespace: string, random: ()
   const metadata = { name, namespace, labels };
   switch (resource) {
     case "configmaps":
-      return { apiVersion: "v1", kind: "ConfigMap", metadata, data: payload(random) };
+      return { apiVersion: "v1", kind: "ConfigMap", metadata, data: payload(random, configText) };
     case "secrets":
       return {
         apiVersion: "v1",
@@ -87,7 +103,10 @@ const objectFor = (resource: string, name: string, namespace: string, random: ()
         metadata,
         type: "Opaque",
         data: Object.fromEntries(
-          Object.entries(payload(random)).map(([k, v]) => [k, Buffer.from(v).toString("base64")]),
+          Object.entries(payload(random, keyMaterial)).map(([k, v]) => [
+            k,
+            Buffer.from(v).toString("base64"),
+          ]),
         ),
       };
     case "services":

@@ -34,10 +34,19 @@ export interface BenchOptions {
   readonly rounds?: number;
   /** Where JSON and SVG go. @default `<repo>/bench-results` */
   readonly outDir?: string;
-  /** Show a progress line. @default stderr is a TTY */
+  /**
+   * Show progress on stderr: a self-overwriting line on a TTY, plain lines otherwise.
+   * @default true
+   */
   readonly progress?: boolean;
   /** Write a CPU profile of every worker into `<outDir>/profiles` (`node --cpu-prof`). @default false */
   readonly cpuProfile?: boolean;
+  /**
+   * Process ids of the control plane; the CPU time of those that are kube-apiserver or etcd is reported
+   * per operation (Linux).
+   * @default none: server CPU is not reported
+   */
+  readonly serverPids?: readonly number[];
   /** Aborts between operations. */
   readonly signal?: AbortSignal;
 }
@@ -136,7 +145,10 @@ export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
   const namespaceCount = options.namespaces ?? 20;
   const rounds = options.rounds ?? 3;
   const outDir = options.outDir ?? join(repoRoot, "bench-results");
-  const progress = createProgress(process.stderr, options.progress ?? process.stderr.isTTY === true);
+  const progress = createProgress(
+    process.stderr,
+    options.progress === false ? "off" : process.stderr.isTTY === true ? "line" : "log",
+  );
   const began = Date.now();
   const startedAt = new Date(began).toISOString();
   const runId = randomBytes(3).toString("hex");
@@ -146,6 +158,7 @@ export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
   const kubeconfig = options.kubeconfig;
   const workerArgs = options.cpuProfile ? ["--cpu-prof", "--cpu-prof-dir", join(outDir, "profiles")] : [];
   const checkAbort = () => options.signal?.throwIfAborted();
+  const serverPids = options.serverPids ?? [];
   const toDelete = new Set<string>(sources);
   let crdCreated = false;
 
@@ -168,7 +181,7 @@ export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
       checkAbort();
       step++;
       progress.update(`[${step}/${total}] round ${round}/${rounds}: ${variant} (${itemsInNamespaces} items)`);
-      const result = await runWorker(request, workerArgs);
+      const result = await runWorker({ ...request, serverPids }, workerArgs);
       if (variant !== "idle") samples.push({ ...result, variant, round });
       return result;
     };

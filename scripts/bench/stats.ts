@@ -18,6 +18,12 @@ export interface VariantSummary {
   readonly items: number;
   readonly medianMs: number;
   readonly itemsPerSecond: number;
+  /** Median CPU time of the worker (all its threads: gzip runs in the thread pool). */
+  readonly medianCpuMs: number;
+  /** Median CPU time of kube-apiserver during the operation; NaN when not measured. */
+  readonly medianApiserverCpuMs: number;
+  /** Median CPU time of etcd during the operation; NaN when not measured. */
+  readonly medianEtcdCpuMs: number;
   readonly peakRssMb: number;
   readonly errors: number;
 }
@@ -35,6 +41,9 @@ export const summarise = (samples: readonly Sample[]): VariantSummary[] => {
       items,
       medianMs,
       itemsPerSecond: items / (medianMs / 1000),
+      medianCpuMs: median(own.map((s) => s.cpuMs)),
+      medianApiserverCpuMs: median(own.flatMap((s) => (s.serverCpuMs ? [s.serverCpuMs.apiserver] : []))),
+      medianEtcdCpuMs: median(own.flatMap((s) => (s.serverCpuMs ? [s.serverCpuMs.etcd] : []))),
       peakRssMb: Math.max(...own.map((s) => s.maxRssMb)),
       errors: own.reduce((n, s) => n + s.errors, 0),
     };
@@ -42,19 +51,21 @@ export const summarise = (samples: readonly Sample[]): VariantSummary[] => {
 };
 
 /**
- * Median over rounds of `a / b` durations measured in the same round (paired, so drift between rounds
- * cancels); `perItem` divides each duration by its item count first. NaN when a variant is missing.
+ * Median over rounds of `a / b` of a metric (the duration unless told otherwise) measured in the same
+ * round, so drift between rounds cancels. NaN when a variant is missing.
  */
-export const pairedRatio = (samples: readonly Sample[], a: Variant, b: Variant, perItem = false): number => {
+export const pairedRatio = (
+  samples: readonly Sample[],
+  a: Variant,
+  b: Variant,
+  metric: (sample: Sample) => number = (sample) => sample.durationMs,
+): number => {
   const rounds = [...new Set(samples.map((s) => s.round))];
   const ratios: number[] = [];
   for (const round of rounds) {
     const sa = samples.find((s) => s.round === round && s.variant === a);
     const sb = samples.find((s) => s.round === round && s.variant === b);
-    if (!sa || !sb) continue;
-    const ta = perItem ? sa.durationMs / Math.max(1, sa.items) : sa.durationMs;
-    const tb = perItem ? sb.durationMs / Math.max(1, sb.items) : sb.durationMs;
-    ratios.push(ta / tb);
+    if (sa && sb) ratios.push(metric(sa) / metric(sb));
   }
   return median(ratios);
 };

@@ -1,4 +1,5 @@
 /** Types shared by the bench driver (`run.ts`) and its worker processes (`worker.ts`). */
+import type { ServerCpu } from "./server-cpu.ts";
 
 /** How a worker reaches MinIO (the harness's MinIO or any S3-compatible endpoint). */
 export interface MinioTarget {
@@ -15,6 +16,8 @@ export type StoreTarget =
 
 interface WorkerBase {
   readonly kubeconfig: string;
+  /** Control-plane processes whose CPU the worker samples around the measured section (Linux). */
+  readonly serverPids?: readonly number[];
 }
 
 /** One measured operation, run in its own process so its peak RSS is its own. */
@@ -47,6 +50,10 @@ export interface WorkerResult {
   readonly durationMs: number;
   /** Items listed / backed up / created / restored. */
   readonly items: number;
+  /** CPU time of the worker (user + system, all threads) during the measured section. */
+  readonly cpuMs: number;
+  /** CPU time of kube-apiserver and etcd during the measured section; undefined off Linux. */
+  readonly serverCpuMs: ServerCpu | undefined;
   /** `process.resourceUsage().maxRSS` of the worker, in MB. */
   readonly maxRssMb: number;
   /** Backup/restore phase, or "ok" for the raw baselines. */

@@ -21,6 +21,7 @@ test("the bench runs end to end on a tiny population and writes JSON and an SVG"
     rounds: 1,
     outDir,
     progress: false,
+    serverPids: env.pids,
   });
 
   const variants = [
@@ -37,6 +38,14 @@ test("the bench runs end to end on a tiny population and writes JSON and an SVG"
     assert.ok(sample.durationMs > 0, `${sample.variant}: duration ${sample.durationMs}`);
     assert.ok(sample.items >= 60, `${sample.variant}: ${sample.items} items`);
     assert.ok(sample.maxRssMb > 0, `${sample.variant}: RSS ${sample.maxRssMb}`);
+    assert.ok(sample.cpuMs > 0, `${sample.variant}: CPU ${sample.cpuMs}`);
+    if (process.platform === "linux") {
+      // every operation talks to the apiserver, which spends CPU on it
+      assert.ok(
+        (sample.serverCpuMs?.apiserver ?? -1) >= 0,
+        `${sample.variant}: ${JSON.stringify(sample.serverCpuMs)}`,
+      );
+    }
     assert.equal(sample.errors, 0, `${sample.variant}: errors`);
     assert.ok(["ok", "Completed"].includes(sample.phase), `${sample.variant}: phase ${sample.phase}`);
   }
@@ -44,6 +53,7 @@ test("the bench runs end to end on a tiny population and writes JSON and an SVG"
     assert.ok(Number.isFinite(ratio) && ratio > 0, `ratio ${name} = ${ratio}`);
   for (const s of result.summary) assert.ok(s.itemsPerSecond > 0, `${s.variant} items/s`);
   assert.equal(result.goals.length, 4);
+  assert.match(result.table, /client CPU +apiserver CPU +etcd CPU/);
 
   const json = JSON.parse(readFileSync(result.files.json, "utf8")) as typeof result;
   assert.equal(json.config.objects, 60);
