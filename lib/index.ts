@@ -23,7 +23,13 @@ export type {
   RestoreItemActionOutput,
 } from "./actions/types.ts";
 export { backup } from "./backup/backup.ts";
-export { type BackupRecord, deleteBackup, getBackup, listBackups } from "./backup/catalog.ts";
+export {
+  type BackupRecord,
+  type DeleteBackupOptions,
+  deleteBackup,
+  getBackup,
+  listBackups,
+} from "./backup/catalog.ts";
 export {
   collectGarbage,
   type ExpiredBackup,
@@ -79,6 +85,48 @@ export {
   UnauthorizedError,
   type WriteOptions,
 } from "./kube/index.ts";
+export {
+  type BackupCommandOptions,
+  type BackupSummary,
+  backupCommand,
+  checkCommand,
+  DEFAULT_IMAGE as DEFAULT_RESTIC_IMAGE,
+  findRepositoryKey,
+  forgetCommand,
+  getRepositories,
+  type InitRepositoryOptions,
+  type InitRepositoryResult,
+  initCommand,
+  initRepository,
+  type JobDriverOptions,
+  jobDriver,
+  type KeyRef,
+  type LocalDriver,
+  type LocalDriverOptions,
+  localDriver,
+  type PodVolumeBackupRecord,
+  type PodVolumeDriver,
+  type PodVolumeOptions,
+  probeCommand,
+  type Repository,
+  type RepositoryAddress,
+  RepositoryKey,
+  type RepositoryStatus,
+  type ResticBackend,
+  type ResticBackendSource,
+  type ResticCommand,
+  ResticError,
+  type ResticFailure,
+  type RestoreSummary,
+  repositoryAddress,
+  resticBackend,
+  restoreCommand,
+  selectPodVolumes,
+  snapshotsCommand,
+  type VolumeBackupOutcome,
+  type VolumeLocation,
+  type VolumeRestoreOutcome,
+} from "./podvolume/index.ts";
 export { getRestore, listRestores, type RestoreRecord } from "./restore/catalog.ts";
 export type { RestoreOptions, RestoreProgress } from "./restore/options.ts";
 export {
@@ -107,6 +155,37 @@ export {
   scheduledBackupName,
   type TickGate,
 } from "./schedule/index.ts";
+export { awsVolumeSnapshotter, azureVolumeSnapshotter, gcpVolumeSnapshotter } from "./snapshot/builtin.ts";
+export { SnapshotError } from "./snapshot/errors.ts";
+export type { AwsSnapshotterOptions } from "./snapshot/providers/aws.ts";
+export type { AzureSnapshotterOptions } from "./snapshot/providers/azure.ts";
+export type { GcpSnapshotterOptions } from "./snapshot/providers/gcp.ts";
+export {
+  listVolumeSnapshotters,
+  registerVolumeSnapshotter,
+  unregisterVolumeSnapshotter,
+} from "./snapshot/registry.ts";
+export {
+  type ClaimRef,
+  type SnapshotOptions,
+  snapshot,
+  type VolumeFromSnapshotOptions,
+  type VolumeSnapshot,
+  volumeFromSnapshot,
+} from "./snapshot/snapshot.ts";
+export type {
+  BackupVolumeInfo,
+  NativeSnapshotInfo,
+  NativeSnapshotRecord,
+  OperationOptions,
+  RestoreVolumeInfo,
+  SnapshotPhase,
+  SnapshotProgress,
+  VolumeInfo,
+  VolumeSnapshotLocation,
+  VolumeSnapshotter,
+  VolumeSnapshotterFactory,
+} from "./snapshot/types.ts";
 export { decodeJsonGz, encodeJsonGz } from "./store/codec.ts";
 export {
   assertValidLayout,

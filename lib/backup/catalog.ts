@@ -1,3 +1,5 @@
+import { deleteBackupSnapshots } from "../snapshot/delete.ts";
+import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
 import { openCatalog } from "../store/catalog.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import type { Backup, Results } from "../store/types.ts";
@@ -34,9 +36,29 @@ export const getBackup = async (store: ObjectStore, name: string): Promise<Backu
   return { name, backup, results };
 };
 
+/** Options of {@link deleteBackup}. */
+export interface DeleteBackupOptions {
+  /**
+   * The volume snapshot locations of the backup's native snapshots, found by name (each record's
+   * `spec.location`). Required when the backup has snapshots: they are deleted first.
+   * @default []
+   */
+  readonly volumeSnapshotLocations?: readonly VolumeSnapshotLocation[];
+}
+
 /**
- * Deletes a backup from the store: `velero-backup.json` first (so it stops being a backup at once),
- * then every other key under `backups/<name>/`. Returns the keys removed.
+ * Deletes a backup: its native volume snapshots first (a snapshot already gone is fine), then, from the
+ * store, `velero-backup.json` (so it stops being a backup at once) and every other key under
+ * `backups/<name>/`. As in Velero, when a snapshot cannot be deleted — or its location was not given —
+ * nothing is removed from the store and the error says which snapshots remain. Returns the keys and
+ * the snapshot IDs removed.
  */
-export const deleteBackup = async (store: ObjectStore, name: string): Promise<{ deleted: string[] }> =>
-  openCatalog(store).deleteBackup(name);
+export const deleteBackup = async (
+  store: ObjectStore,
+  name: string,
+  options: DeleteBackupOptions = {},
+): Promise<{ deleted: string[]; deletedSnapshots: string[] }> => {
+  const catalog = openCatalog(store);
+  const deletedSnapshots = await deleteBackupSnapshots(catalog, name, options.volumeSnapshotLocations ?? []);
+  return { ...(await catalog.deleteBackup(name)), deletedSnapshots };
+};

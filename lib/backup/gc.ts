@@ -4,6 +4,7 @@
  * progress is never touched: ours have no `velero-backup.json` until they are complete, and a Velero
  * backup whose metadata shows a non-final phase is skipped.
  */
+import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
 import { openCatalog } from "../store/catalog.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import type { Backup } from "../store/types.ts";
@@ -20,6 +21,12 @@ export interface GarbageCollectionOptions {
   readonly dryRun?: boolean;
   /** Clock, for tests. @default () => new Date() */
   readonly now?: () => Date;
+  /**
+   * Locations of the backups' native volume snapshots (deleted with their backups). A backup with
+   * snapshots whose location is missing is not deleted: it is reported in `errors`, as Velero does.
+   * @default []
+   */
+  readonly volumeSnapshotLocations?: readonly VolumeSnapshotLocation[];
   /** Called after each backup is deleted (or, in a dry run, found expired). @default no callback */
   readonly onDeleted?: (backup: ExpiredBackup) => void;
 }
@@ -85,7 +92,13 @@ export const collectGarbage = async (options: GarbageCollectionOptions): Promise
       continue;
     }
     try {
-      const keys = options.dryRun ? [] : (await deleteBackup(options.store, name)).deleted;
+      const keys = options.dryRun
+        ? []
+        : (
+            await deleteBackup(options.store, name, {
+              volumeSnapshotLocations: options.volumeSnapshotLocations ?? [],
+            })
+          ).deleted;
       const entry = { name, expiration: backup.status?.expiration ?? "", keys };
       deleted.push(entry);
       options.onDeleted?.(entry);

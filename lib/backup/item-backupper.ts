@@ -32,6 +32,10 @@ export const createItemBackupper = (deps: {
   backup: BackupInfo;
   signal: AbortSignal;
   onItem: () => void;
+  /** Snapshots a PV before it is written; `false` means "do not write it" (its snapshot failed). */
+  snapshotPv?: (pv: KubeObject) => Promise<boolean>;
+  /** Sees each pod to back up before its actions run (pod volume selection, before its PVCs and PVs). */
+  onPod?: (pod: KubeObject) => void;
 }): ItemBackupper => {
   const { cluster, plan, writer, actions, log } = deps;
   const seen = new Set<string>();
@@ -101,6 +105,7 @@ export const createItemBackupper = (deps: {
     const key = `${resource.groupResource}/${namespace ?? ""}/${name}`;
     if (seen.has(key)) return;
     seen.add(key);
+    if (resource.groupResource === "pods") deps.onPod?.(item);
 
     let object = item;
     const applicable = actions.forItem({ groupResource: resource.groupResource, namespace, labels });
@@ -112,6 +117,7 @@ export const createItemBackupper = (deps: {
         cluster,
         signal: deps.signal,
         groupResource: resource.groupResource,
+        copyItem: false, // the item is written from the chain's result or not at all
       });
       // additional items are backed up before the item that returned them, as Velero does (also those
       // of actions that ran before a failure: Velero has backed them up by then)
@@ -134,6 +140,13 @@ export const createItemBackupper = (deps: {
         return;
       }
       object = outcome.item;
+    }
+    if (
+      resource.groupResource === "persistentvolumes" &&
+      deps.snapshotPv &&
+      !(await deps.snapshotPv(object))
+    ) {
+      return;
     }
     await writer.writeItem({
       resource: resource.resource,

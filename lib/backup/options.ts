@@ -1,5 +1,7 @@
 import type { BackupItemAction } from "../actions/types.ts";
 import type { Cluster } from "../kube/client.ts";
+import type { PodVolumeOptions } from "../podvolume/options.ts";
+import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import type { LabelSelector } from "../store/types.ts";
 
@@ -13,6 +15,12 @@ export interface BackupProgress {
   /** Resources whose LIST has finished, of those to list. */
   readonly resourcesDone: number;
   readonly resourcesTotal: number;
+  /** The volume snapshot being waited for, while one is (its provider's state and percent done). */
+  readonly volumeSnapshot?: {
+    readonly persistentVolume: string;
+    readonly state: string;
+    readonly percent?: number | undefined;
+  };
 }
 
 /**
@@ -74,10 +82,36 @@ export interface BackupOptions {
   readonly registeredActions?: boolean;
   /** Name of the backup location recorded in the metadata (label `velero.io/storage-location`). @default "default" */
   readonly storageLocation?: string;
-  /** Recorded in the spec; volume snapshots arrive with the snapshot issue. @default undefined */
+  /**
+   * Velero's `snapshotVolumes`: `false` takes no volume snapshots; unset or `true` snapshots every
+   * backed-up PV that one of `volumeSnapshotLocations` handles. Recorded in the spec.
+   * @default undefined (snapshot when locations are given)
+   */
   readonly snapshotVolumes?: boolean;
-  /** Recorded in the spec; file-system backup arrives with the restic issue. @default false */
+  /**
+   * Where PV snapshots are taken: Velero's VolumeSnapshotLocations as data, at most one per provider,
+   * e.g. `[{ name: "default", provider: "aws", config: { region: "eu-west-1" } }]`. Their config and
+   * credentials are checked before the backup starts (unless `snapshotVolumes` is false); their names
+   * are recorded in the spec.
+   * @default [] (no snapshots)
+   */
+  readonly volumeSnapshotLocations?: readonly VolumeSnapshotLocation[];
+  /** How long to wait for one volume snapshot to complete before it counts as failed. @default 600000 (10 min) */
+  readonly snapshotTimeoutMs?: number;
+  /**
+   * Velero's opt-out mode of file-system backup: every pod volume is backed up with restic except those
+   * in `backup.velero.io/backup-volumes-excludes`; otherwise only volumes named in
+   * `backup.velero.io/backup-volumes` (or `stowage.dev/backup-volumes`). Recorded in the spec.
+   * @default false
+   */
   readonly defaultVolumesToFsBackup?: boolean;
+  /**
+   * File-system backup of pod volumes with restic: the driver (`jobDriver({ cluster })` runs a Job on each
+   * pod's node) and the location's restic backend. Without it, volumes selected for file-system backup
+   * are not backed up and a warning names them.
+   * @default undefined
+   */
+  readonly podVolumes?: PodVolumeOptions;
   /** Concurrent resource LISTs (HTTP concurrency is the connection's limiter). @default 8 */
   readonly listConcurrency?: number;
   /** LIST page size. @default 500 */

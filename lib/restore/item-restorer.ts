@@ -13,6 +13,7 @@ import type { createNamespaceEnsurer } from "./namespaces.ts";
 import { decidePv, type PvDecision, preparePv } from "./pv.ts";
 import { addRestoreLabels, isIdentical, resetMetadata } from "./reset.ts";
 import type { PlanAction, PlanEntry } from "./result.ts";
+import type { RestoreVolumeSnapshots } from "./volume-snapshots.ts";
 
 export interface ItemRef {
   readonly groupResource: string;
@@ -33,6 +34,8 @@ export interface ItemRestorerDeps {
   readonly restoreStatus: (groupResource: string) => boolean;
   readonly signal: AbortSignal;
   readonly crdTimeoutMs: number;
+  /** PVs with native snapshots (volumes created from them, renames). @default none: PVs restored as is */
+  readonly volumes?: RestoreVolumeSnapshots;
   discovery(): Discovery;
   record(entry: PlanEntry, gvk: string | undefined): void;
 }
@@ -69,7 +72,7 @@ export const createItemRestorer = (deps: ItemRestorerDeps) => {
     if (!archive.hasItem(ref)) return undefined;
     let decision = pvDecisions.get(name);
     if (!decision) {
-      decision = decidePv((await archive.readItem(ref)) as KubeObject);
+      decision = decidePv((await archive.readItem(ref)) as KubeObject, deps.volumes?.facts(name));
       pvDecisions.set(name, decision);
     }
     return decision;
@@ -150,10 +153,21 @@ export const createItemRestorer = (deps: ItemRestorerDeps) => {
     }
 
     let source = item;
+    let snapshotReason: string | undefined;
     if (ref.groupResource === "persistentvolumes") {
       const pv = await pvDecision(ref.name);
       if (pv && !pv.restore) return record("skip", pv.reason);
       source = preparePv(item, mapping);
+      if (pv?.fromSnapshot && deps.volumes) {
+        const outcome = await deps.volumes.fromSnapshot(item, source);
+        if (!outcome.ok) {
+          log.error("error restoring persistent volume from snapshot", { ...fields, error: outcome.error });
+          return record("fail", outcome.error);
+        }
+        source = outcome.pv;
+        snapshotReason = outcome.reason;
+        ref = { ...ref, name: source.metadata?.name ?? ref.name }; // renamed under namespace mapping
+      }
     }
     let object = resetMetadata(source);
     const status = item.status;
@@ -199,6 +213,8 @@ export const createItemRestorer = (deps: ItemRestorerDeps) => {
         const { volumeName: _dropped, ...rest } = spec;
         object = { ...object, spec: rest };
       }
+      const renamed = spec?.volumeName ? deps.volumes?.renamed(spec.volumeName) : undefined;
+      if (spec && renamed) object = { ...object, spec: { ...spec, volumeName: renamed } };
     }
     object = addRestoreLabels(object, deps.restore.backupName, deps.restore.name);
 
@@ -289,7 +305,7 @@ export const createItemRestorer = (deps: ItemRestorerDeps) => {
       }
     }
     if (!deps.dryRun && ref.groupResource === CRD) await waitForCrd(ref.name);
-    return record("create");
+    return record("create", snapshotReason);
   };
 
   return {

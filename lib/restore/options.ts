@@ -1,5 +1,7 @@
 import type { RestoreItemAction } from "../actions/types.ts";
 import type { Cluster } from "../kube/client.ts";
+import type { PodVolumeOptions } from "../podvolume/options.ts";
+import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import type { LabelSelector } from "../store/types.ts";
 import type { RestorePriorities } from "./ordering.ts";
@@ -10,6 +12,12 @@ export interface RestoreProgress {
   readonly totalItems: number;
   /** The group-resource being restored now. */
   readonly resource: string;
+  /** The volume being created from a snapshot, while one is (its provider's state and percent done). */
+  readonly volumeSnapshot?: {
+    readonly persistentVolume: string;
+    readonly state: string;
+    readonly percent?: number | undefined;
+  };
 }
 
 /** Options of {@link restore}; filter and policy names are Velero's RestoreSpec fields. */
@@ -40,8 +48,28 @@ export interface RestoreOptions {
   readonly orLabelSelectors?: readonly (string | LabelSelector)[];
   /** `{ old: new }`: restore namespace `old` as `new` (also PV claimRefs and (Cluster)RoleBinding subjects). */
   readonly namespaceMapping?: Readonly<Record<string, string>>;
-  /** Only `false` disables restoring volumes from snapshots. @default undefined */
+  /**
+   * Only `false` disables restoring volumes from snapshots: PVs with a snapshot are then restored as
+   * they were backed up, pointing at their old volume.
+   * @default undefined (volumes are created from snapshots)
+   */
   readonly restorePVs?: boolean;
+  /**
+   * The volume snapshot locations the backup's snapshots are in, found by name (each snapshot record's
+   * `spec.location`). Checked (config, credentials) before the restore starts. A PV whose snapshot is in
+   * a location not given fails with an error saying which.
+   * @default [] (PVs with snapshots fail unless restorePVs is false)
+   */
+  readonly volumeSnapshotLocations?: readonly VolumeSnapshotLocation[];
+  /** How long to wait for one volume to be created from its snapshot. @default 600000 (10 min) */
+  readonly snapshotTimeoutMs?: number;
+  /**
+   * File-system restore of pod volumes backed up with restic: restored pods get Velero's `restore-wait`
+   * init container, and once each is scheduled the driver restores its volumes on its node. Without it,
+   * such volumes are not restored and a warning names them.
+   * @default undefined
+   */
+  readonly podVolumes?: PodVolumeOptions;
   /** Keep Services' node ports. @default false */
   readonly preserveNodePorts?: boolean;
   /** What to do with objects that exist and differ: `none` warns, `update` merge-patches. @default "none" */
@@ -75,7 +103,7 @@ export interface RestoreOptions {
   readonly concurrency?: number;
   /** How long to wait for a restored CRD to be Established. @default 60000 */
   readonly crdTimeoutMs?: number;
-  /** Called as items are restored. */
+  /** Called as items are restored, and while a volume is created from a snapshot (`volumeSnapshot`). */
   readonly onProgress?: (progress: RestoreProgress) => void;
   readonly signal?: AbortSignal;
   /** Clock, for tests. @default () => new Date() */

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createBuiltinRestoreActions } from "../../hooks/index.ts";
 import { registeredRestoreItemActions } from "../actions/registered.ts";
 import { resolveActions } from "../actions/registry.ts";
@@ -9,6 +10,14 @@ import { checkRestoreFilters } from "../filters/index.ts";
 import { extractArchive } from "../format/reader.ts";
 import { createLimiter } from "../kube/limiter.ts";
 import type { KubeObject } from "../kube/types.ts";
+import { normalizePodVolumeOptions } from "../podvolume/options.ts";
+import { readPodVolumeBackups } from "../podvolume/restore-plan.ts";
+import {
+  checkSnapshotLocations,
+  openSnapshotLocations,
+  type SnapshotLocations,
+} from "../snapshot/locations.ts";
+import { readVolumeRecords } from "../snapshot/stored.ts";
 import { openCatalog } from "../store/catalog.ts";
 import { encodeJsonGz, goJsonStringify } from "../store/codec.ts";
 import { objectNameProblem, restoreKeys } from "../store/layout.ts";
@@ -18,7 +27,9 @@ import { createItemRestorer } from "./item-restorer.ts";
 import { createNamespaceEnsurer } from "./namespaces.ts";
 import type { RestoreOptions } from "./options.ts";
 import { orderGroupResources } from "./ordering.ts";
+import { createPodVolumeRestorer } from "./pod-volumes.ts";
 import type { PlanEntry, RestoreResult } from "./result.ts";
+import { createRestoreVolumeSnapshots } from "./volume-snapshots.ts";
 
 const CRD = "customresourcedefinitions.apiextensions.k8s.io";
 
@@ -73,6 +84,7 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
   let discovery = await cluster.discovery({ refresh: true });
   const checked = checkRestoreFilters(discovery, options);
   problems.push(...checked.problems);
+  const snapshotLocations = checkSnapshotLocations(options.volumeSnapshotLocations, problems);
   if (problems.length > 0) throw new ValidationError(problems, "restore options");
   const filters = checked.value;
 
@@ -117,6 +129,17 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
     ...(options.existingResourcePolicy ? { existingResourcePolicy: options.existingResourcePolicy } : {}),
   };
   const info: RestoreInfo = { name, backupName, namespaceMapping: mapping, spec };
+  const uid = randomUUID();
+  // file-system restore of pod volumes: the action adds `restore-wait`, finish() restores the data
+  const podVolumes = createPodVolumeRestorer({
+    cluster,
+    records: await readPodVolumeBackups(store, backupName),
+    options: options.podVolumes && (await normalizePodVolumeOptions(options.podVolumes, store)),
+    restore: { name, uid },
+    log,
+    dryRun: options.dryRun === true,
+    signal,
+  });
   const actions = resolveActions<RestoreItemAction>(
     [
       ...(options.builtinActions === false
@@ -124,6 +147,7 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
         : createBuiltinRestoreActions(
             options.pluginConfigNamespace ? { pluginConfigNamespace: options.pluginConfigNamespace } : {},
           )),
+      ...(options.builtinActions === false ? [] : [podVolumes.action]),
       ...(options.registeredActions === false ? [] : registeredRestoreItemActions()),
       ...(options.actions ?? []),
     ],
@@ -136,11 +160,35 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
     (options.restoreStatus?.excludedResources ?? []).map((n) => discovery.find(n)?.groupResource ?? n),
   );
 
+  const volumeRecords = await readVolumeRecords(catalog, backupName);
   const archive = await extractArchive(await catalog.getBackupContents(backupName), { signal });
+  let volumeLocations: SnapshotLocations | undefined;
   const plan: PlanEntry[] = [];
   const resourceList = new Map<string, string[]>();
   let totalItems = 0;
   try {
+    // snapshotters are initialised (config and credentials checked) before anything is restored
+    if (snapshotLocations.length > 0 && options.restorePVs !== false) {
+      volumeLocations = await openSnapshotLocations(snapshotLocations);
+    }
+    const volumes = createRestoreVolumeSnapshots({
+      cluster,
+      records: volumeRecords,
+      locations: volumeLocations,
+      namespaceMapping: mapping,
+      restorePVs: options.restorePVs,
+      dryRun: options.dryRun === true,
+      timeoutMs: options.snapshotTimeoutMs ?? 600_000,
+      terminatingTimeoutMs: 10 * 60_000,
+      signal,
+      onProgress: (persistentVolume, p) =>
+        options.onProgress?.({
+          itemsRestored: items.itemsRestored,
+          totalItems,
+          resource: "persistentvolumes",
+          volumeSnapshot: { persistentVolume, state: p.state, percent: p.percent },
+        }),
+    });
     for (const warning of archive.index.warnings) log.warn(warning, { scope: "velero" });
     for (const warning of filters.warnings) log.warn(warning, { scope: "velero" });
     const items = createItemRestorer({
@@ -154,6 +202,7 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
       policy,
       signal,
       crdTimeoutMs: options.crdTimeoutMs ?? 60_000,
+      volumes,
       restoreStatus: (gr) => (statusIncluded.has("*") || statusIncluded.has(gr)) && !statusExcluded.has(gr),
       discovery: () => discovery,
       namespaces: createNamespaceEnsurer({
@@ -200,6 +249,7 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
       }
       if (pass[0] === CRD && pass.length === 1) discovery = await cluster.discovery({ refresh: true });
     }
+    await podVolumes.finish();
     const completed = now();
     const phase = log.errors > 0 ? "PartiallyFailed" : "Completed";
     log.info(`restore completed with phase ${phase}`);
@@ -211,6 +261,7 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
         metadata: {
           name,
           namespace: "velero",
+          uid,
           creationTimestamp: kubeTime(started),
           labels: { "velero.io/backup-name": backupName },
         },
@@ -232,7 +283,7 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
         store.put(keys.results, encodeJsonGz(results)),
         store.put(keys.resourceList, encodeJsonGz(sortedList)),
         store.put(keys.itemOperations, encodeJsonGz([])),
-        store.put(keys.volumeInfo, encodeJsonGz([])),
+        store.put(keys.volumeInfo, encodeJsonGz([...volumes.volumeInfo(), ...podVolumes.volumeInfo()])),
       ]);
       await store.put(keys.record, `${goJsonStringify(record, 2)}\n`);
     }
@@ -250,6 +301,7 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
       durationMs: completed.getTime() - started.getTime(),
     };
   } finally {
+    await volumeLocations?.close();
     await archive.cleanup();
   }
 };
