@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { type Cluster, collectGarbage, type ObjectStore, type Schedule } from "../lib/index.ts";
 import { setScheduleHost } from "../lib/schedule/index.ts";
+import type { VolumeSnapshotLocation } from "../lib/snapshot/types.ts";
 import { serveProbes } from "./http.ts";
 import { createLeaderElector, type LeaderElector } from "./leader.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -43,6 +44,8 @@ export interface RunnerOptions {
   readonly retryPeriodMs?: number;
   /** Time between GC passes on the leader; 0 turns GC off. @default 3600000 (Velero's 60 min) */
   readonly gcIntervalMs?: number;
+  /** Locations of backups' volume snapshots, so GC deletes the snapshots with their backups. @default [] */
+  readonly volumeSnapshotLocations?: readonly VolumeSnapshotLocation[];
   /** How long a running run may go on after SIGTERM before it is aborted. @default 25000 */
   readonly gracePeriodMs?: number;
   /** @default JSON lines on stdout */
@@ -196,6 +199,7 @@ export const startRunner = async (options: RunnerOptions): Promise<Runner> => {
       try {
         const result = await collectGarbage({
           store,
+          volumeSnapshotLocations: options.volumeSnapshotLocations ?? [],
           onDeleted: (b) => log.info("expired backup deleted", { backup: b.name, expiration: b.expiration }),
         });
         for (const e of result.errors)

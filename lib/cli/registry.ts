@@ -11,6 +11,7 @@ import { backupGet } from "./commands/backup-get.ts";
 import { locationCreate, locationDelete, locationGet, locationSet } from "./commands/backup-location.ts";
 import { backupLogs } from "./commands/backup-logs.ts";
 import { helpCommand } from "./commands/help.ts";
+import { resticRepoGet, resticRepoInit } from "./commands/restic-repo.ts";
 import { restoreCreate } from "./commands/restore-create.ts";
 import { restoreDescribe } from "./commands/restore-describe.ts";
 import { restoreGet } from "./commands/restore-get.ts";
@@ -25,6 +26,7 @@ export const GROUPS: readonly GroupSpec[] = [
   { name: "backup", summary: "Work with backups: create, get, describe, logs, download, delete" },
   { name: "restore", summary: "Work with restores: create, get, describe, logs" },
   { name: "backup-location", summary: "Work with named backup locations kept in the config file" },
+  { name: "restic", summary: "Work with the restic repositories of pod volume backups: repo get, repo init" },
   { name: "schedule", summary: "Work with the schedules runner scripts define: get" },
 ];
 
@@ -40,6 +42,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   restoreGet,
   restoreDescribe,
   restoreLogs,
+  resticRepoGet,
+  resticRepoInit,
   locationCreate,
   locationGet,
   locationSet,

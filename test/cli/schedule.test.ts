@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { backup, fsStore } from "../../lib/index.ts";
+import { backup, fsStore, listBackups } from "../../lib/index.ts";
+import { testEnv } from "../support/env.ts";
 import { connectTest, makeNamespace } from "../support/kube.ts";
 import { stowage, tempDir } from "./support.ts";
 
@@ -104,5 +105,45 @@ describe("stowage schedule get", () => {
     ]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /schedule "nope" is not defined by any script/);
+  });
+
+  test("backup create --from-schedule runs the schedule once: a labelled <schedule>-<timestamp> backup", async () => {
+    const { kube } = await testEnv();
+    const cluster = await connectTest();
+    const ns = await makeNamespace(cluster, "from-sched");
+    await cluster.create("configmaps", {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "c", namespace: ns },
+    });
+    const scripts = tempDir();
+    writeFileSync(
+      join(scripts, "nightly.ts"),
+      `import { connect, schedule, scheduledBackup, storeFromEnv } from "stowage";
+const cluster = await connect();
+schedule({ name: "shop-nightly", cron: "0 2 * * *", run: scheduledBackup({ cluster, store: storeFromEnv(), includedNamespaces: ["${ns}"] }) });
+`,
+    );
+    const storeDir = join(tempDir(), "backups");
+    const common = ["--kubeconfig", kube.kubeconfig, "--store", storeDir, "--scripts", scripts];
+    const result = await stowage(["backup", "create", "--from-schedule", "shop-nightly", ...common]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /^Schedule "shop-nightly" ran \(.*nightly\.ts\): succeeded, \d+ items in [\d.]+ s; backup "shop-nightly-\d{14}"$/m,
+    );
+    const [saved] = await listBackups(fsStore(storeDir));
+    assert.match(saved?.metadata?.name ?? "", /^shop-nightly-\d{14}$/);
+    assert.equal(saved?.metadata?.labels?.["velero.io/schedule-name"], "shop-nightly");
+
+    const withName = await stowage(["backup", "create", "x", "--from-schedule", "shop-nightly", ...common]);
+    assert.equal(withName.code, 2);
+    assert.match(withName.stderr, /NAME is not used with --from-schedule/);
+    const unknown = await stowage(["backup", "create", "--from-schedule", "nope", ...common]);
+    assert.equal(unknown.code, 1);
+    assert.match(
+      unknown.stderr,
+      /schedule "nope" is not defined by any script .* \(defined: \[shop-nightly\]\)/,
+    );
   });
 });

@@ -5,11 +5,15 @@
  */
 
 import type { BackupOptions } from "../../backup/options.ts";
+import { parseSnapshotLocationSpec } from "../../snapshot/location-spec.ts";
 import type { CommandSpec, FlagSpec } from "../command.ts";
-import { EXIT } from "../errors.ts";
+import { EXIT, UsageError } from "../errors.ts";
 import { compact, type Flags, parseOrderedResources, parseOrSelectors } from "../flags.ts";
 import { encode, write } from "../output.ts";
 import { progressLine } from "../progress.ts";
+import { SCRIPTS_FLAG } from "../scripts.ts";
+import { backupFromSchedule } from "./backup-from-schedule.ts";
+import { FS_BACKUP_FLAGS, podVolumesFromFlags } from "./restic-repo.ts";
 import { interruptSignal } from "./shared.ts";
 
 const list = (name: string, description: string, placeholder = "LIST"): FlagSpec => ({
@@ -77,11 +81,28 @@ const FLAGS: readonly FlagSpec[] = [
     description: "back up these items first, e.g. 'pods=ns1/a,ns1/b;persistentvolumes=pv1'",
   },
   {
+    name: "snapshot-volumes",
+    type: "boolean",
+    description: "snapshot PVs (=false: none; absent: when --volume-snapshot-locations are given)",
+  },
+  list(
+    "volume-snapshot-locations",
+    "where PVs are snapshotted, NAME=PROVIDER[?KEY=VALUE&…], e.g. default=aws?region=us-east-1",
+    "LOCATIONS",
+  ),
+  {
     name: "storage-location",
     type: "string",
     placeholder: "NAME",
     description: "named backup location from the config file (instead of --store)",
   },
+  {
+    name: "default-volumes-to-fs-backup",
+    type: "boolean",
+    description:
+      "back up every pod volume with restic unless excluded by backup.velero.io/backup-volumes-excludes",
+  },
+  ...FS_BACKUP_FLAGS,
   {
     name: "wait",
     short: "w",
@@ -114,6 +135,9 @@ const backupOptionsFromFlags = (
     labels: flags.map("labels"),
     annotations: flags.map("annotations"),
     orderedResources: ordered === undefined ? undefined : parseOrderedResources(ordered, path),
+    snapshotVolumes: flags.bool("snapshot-volumes"),
+    volumeSnapshotLocations: flags.list("volume-snapshot-locations")?.map(parseSnapshotLocationSpec),
+    defaultVolumesToFsBackup: flags.bool("default-volumes-to-fs-backup"),
   });
 };
 
@@ -126,21 +150,38 @@ returns when the backup is complete (Stowage has no server to hand the work to):
 for compatibility, and with it a PartiallyFailed backup exits 1. Ctrl-C cancels the backup and removes
 what it wrote. A progress line is shown on stderr when it is a terminal.
 With -o json|yaml the written velero-backup.json is printed (velero only prints the request).`,
-  args: { usage: "NAME", min: 1, max: 1 },
-  flags: FLAGS,
+  args: { usage: "NAME", min: 0, max: 1 },
+  flags: [
+    ...FLAGS,
+    {
+      name: "from-schedule",
+      type: "string",
+      placeholder: "SCHEDULE",
+      description:
+        "run this schedule of the runner scripts once now (its backup is named <schedule>-<timestamp>)",
+    },
+    SCRIPTS_FLAG,
+  ],
   outputs: ["table", "json", "yaml"],
   examples: [
     "stowage backup create shop-nightly --include-namespaces shop --ttl 72h",
     "stowage backup create all --store s3://backups/prod --s3-endpoint http://minio:9000 --wait",
+    "stowage backup create --from-schedule shop-nightly --scripts ./scripts",
   ],
   async run(context) {
     const { args, flags, settings, io, output } = context;
-    const name = args[0] as string;
+    const fromSchedule = flags.string("from-schedule");
+    if (fromSchedule !== undefined) return backupFromSchedule(context, fromSchedule);
+    const name = args[0];
+    if (name === undefined) {
+      throw new UsageError('"stowage backup create" needs NAME (or --from-schedule SCHEDULE)', context.command.path);
+    }
     const options = backupOptionsFromFlags(flags, context.command.path);
     const storageLocation = flags.string("storage-location");
-    const { store, locationName } = await settings.openStore(storageLocation);
+    const { store, locationName, target } = await settings.openStore(storageLocation);
     const { backup } = await import("../../backup/backup.ts"); // with the Kubernetes client: loaded on demand
     const cluster = await settings.connect();
+    const podVolumes = await podVolumesFromFlags(flags, target, cluster, context.command.path);
     const progress = progressLine(io.stderr, name);
     const interrupt = interruptSignal();
     try {
@@ -150,6 +191,7 @@ With -o json|yaml the written velero-backup.json is printed (velero only prints 
         store,
         name,
         storageLocation: locationName,
+        ...(podVolumes ? { podVolumes } : {}),
         signal: interrupt.signal,
         ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
       });

@@ -3,6 +3,7 @@
  * first. Asks on a terminal unless --confirm; refuses without a terminal and without --confirm.
  */
 import { deleteBackup, listBackups } from "../../backup/catalog.ts";
+import { parseSnapshotLocationSpec } from "../../snapshot/location-spec.ts";
 import type { Backup } from "../../store/index.ts";
 import type { CommandSpec } from "../command.ts";
 import { EXIT, messageOf, UsageError } from "../errors.ts";
@@ -29,10 +30,18 @@ export const backupDelete: CommandSpec = {
       description: "delete the backups whose labels match",
     },
     STORAGE_LOCATION_FLAG,
+    {
+      name: "volume-snapshot-locations",
+      type: "list",
+      placeholder: "LOCATIONS",
+      description:
+        "locations of the backups' volume snapshots, deleted with them: NAME=PROVIDER[?KEY=VALUE&…] (as for backup create)",
+    },
   ],
   examples: ["stowage backup delete shop-nightly --confirm", "stowage backup delete -l app=shop --confirm"],
   async run({ args, flags, settings, io, command }) {
     const all = flags.bool("all") === true;
+    const snapshotLocations = (flags.list("volume-snapshot-locations") ?? []).map(parseSnapshotLocationSpec);
     const selector = flags.string("selector");
     const ways = [args.length > 0, all, selector !== undefined].filter(Boolean).length;
     if (ways !== 1) {
@@ -72,7 +81,7 @@ export const backupDelete: CommandSpec = {
     let code: number = EXIT.ok;
     for (const name of names) {
       try {
-        const { deleted } = await deleteBackup(store, name);
+        const { deleted } = await deleteBackup(store, name, { volumeSnapshotLocations: snapshotLocations });
         if (deleted.length === 0) {
           io.stderr.write(
             `stowage: backup "${name}" does not exist in ${store.location}: run "stowage backup get" to see what exists\n`,

@@ -8,6 +8,7 @@
 import type { RestoreOptions } from "../../restore/options.ts";
 import { parsePriorities } from "../../restore/ordering.ts";
 import type { PlanEntry, RestoreResult } from "../../restore/result.ts";
+import { parseSnapshotLocationSpec } from "../../snapshot/location-spec.ts";
 import type { CommandSpec, FlagSpec } from "../command.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { compact, type Flags, parseOrSelectors } from "../flags.ts";
@@ -70,6 +71,11 @@ const FLAGS: readonly FlagSpec[] = [
     type: "boolean",
     description: "restore volumes from snapshots (=false disables it)",
   },
+  list(
+    "volume-snapshot-locations",
+    "locations of the backup's snapshots, NAME=PROVIDER[?KEY=VALUE&…], e.g. default=aws?region=us-east-1",
+    "LOCATIONS",
+  ),
   { name: "preserve-nodeports", type: "boolean", description: "keep Services' node ports" },
   list("status-include-resources", "resources whose status is restored too", "RESOURCES"),
   list("status-exclude-resources", "resources whose status is not restored", "RESOURCES"),
@@ -176,6 +182,7 @@ const restoreOptionsFromFlags = (
     namespaceMapping: mappings === undefined ? undefined : parseNamespaceMappings(mappings, path),
     existingResourcePolicy: policy as "none" | "update" | undefined,
     restorePVs: flags.bool("restore-volumes"),
+    volumeSnapshotLocations: flags.list("volume-snapshot-locations")?.map(parseSnapshotLocationSpec),
     preserveNodePorts: flags.bool("preserve-nodeports"),
     restoreStatus,
     priorities: parsedPriorities,

@@ -3,9 +3,11 @@
  * the Deployment can configure it through env; the kube and store settings are the CLI's global ones.
  */
 import type { ValidationError } from "../../errors.ts";
+import { parseSnapshotLocationSpec } from "../../snapshot/location-spec.ts";
 import { parseDuration } from "../../util/duration.ts";
 import type { CommandSpec, FlagSpec } from "../command.ts";
 import { EXIT, UsageError } from "../errors.ts";
+import { splitList } from "../flags.ts";
 import { DEFAULT_STORE_DIR } from "../stores.ts";
 import { scriptEnvironment } from "./run.ts";
 
@@ -41,6 +43,11 @@ const FLAGS: readonly FlagSpec[] = [
     "gc-interval",
     "DURATION",
     "time between TTL garbage-collection passes, 0 = off (STOWAGE_GC_INTERVAL; default 1h)",
+  ),
+  flag(
+    "volume-snapshot-locations",
+    "LOCATIONS",
+    "snapshot locations GC deletes backups' snapshots from, NAME=PROVIDER[?K=V&…],… (STOWAGE_VOLUME_SNAPSHOT_LOCATIONS)",
   ),
   flag(
     "grace-period",
@@ -88,6 +95,9 @@ service account.`,
       retryPeriodMs: duration("retry-period", "STOWAGE_RETRY_PERIOD"),
       gcIntervalMs: duration("gc-interval", "STOWAGE_GC_INTERVAL"),
       gracePeriodMs: duration("grace-period", "STOWAGE_GRACE_PERIOD"),
+      volumeSnapshotLocations: splitList(
+        setting("volume-snapshot-locations", "STOWAGE_VOLUME_SNAPSHOT_LOCATIONS") ?? "",
+      ).map(parseSnapshotLocationSpec),
     };
     // scripts run in this process: give them the same settings `stowage run` gives a child
     Object.assign(process.env, await scriptEnvironment(settings));

@@ -3,15 +3,13 @@
  * (previewed, never started) and, from the store, each schedule's newest backup — the table velero's
  * `schedule get` prints, for schedules that live in code.
  */
-import { stat } from "node:fs/promises";
-import { basename, dirname, resolve } from "node:path";
 import { listBackups } from "../../backup/catalog.ts";
 import type { Backup } from "../../store/index.ts";
 import type { CommandSpec } from "../command.ts";
 import { CliError, EXIT, messageOf } from "../errors.ts";
 import { encode, formatTable, write } from "../output.ts";
+import { loadScheduleScripts, SCRIPTS_FLAG } from "../scripts.ts";
 import { formatTimestamp, timeFromNow } from "../time-format.ts";
-import { scriptEnvironment } from "./run.ts";
 
 const SCHEDULE_LABEL = "velero.io/schedule-name";
 const HEADERS = ["NAME", "STATUS", "SCHEDULE", "TIMEZONE", "NEXT RUN", "LAST BACKUP", "SCRIPT"];
@@ -27,12 +25,7 @@ script runs its top-level code (e.g. connect()), with the CLI's settings in its 
 Scripts that fail to load are reported on stderr and make the command exit 1.`,
   args: { usage: "[NAME...]", min: 0, max: Number.POSITIVE_INFINITY },
   flags: [
-    {
-      name: "scripts",
-      type: "string",
-      placeholder: "PATH",
-      description: "directory of runner scripts, or one script (default $STOWAGE_SCRIPTS, else ./scripts)",
-    },
+    SCRIPTS_FLAG,
     {
       name: "next",
       type: "string",
@@ -45,33 +38,20 @@ Scripts that fail to load are reported on stderr and make the command exit 1.`,
     "stowage schedule get --scripts ./scripts",
     "stowage schedule get shop-nightly -o yaml --next 10",
   ],
-  async run({ args, flags, settings, env, io, output }) {
-    const path = resolve(flags.string("scripts") ?? env.STOWAGE_SCRIPTS ?? "./scripts");
+  async run(context) {
+    const { args, flags, settings, io, output } = context;
     const next = Number(flags.string("next") ?? "5");
     if (!Number.isInteger(next) || next < 1) {
       throw new CliError(`--next must be a positive whole number, got "${flags.string("next")}"`);
     }
-    const info = await stat(path).catch(() => undefined);
-    if (!info) {
-      throw new CliError(
-        `scripts path ${path} does not exist: pass --scripts DIR (or FILE), or set STOWAGE_SCRIPTS`,
-      );
-    }
-    Object.assign(process.env, await scriptEnvironment(settings));
-    const { loadScripts } = await import("../../../runner/scripts.ts");
-    const report = info.isDirectory()
-      ? await loadScripts(path)
-      : await loadScripts(dirname(path), { only: [basename(path)] });
-    await report.cleanup();
-    for (const failure of report.failed) {
-      await write(io.stderr, `stowage: script ${failure.path} not loaded: ${failure.error}\n`);
-    }
-    const schedules = report.loaded
-      .flatMap((script) => script.schedules.map((s) => ({ schedule: s, script: script.path })))
-      .filter(({ schedule }) => args.length === 0 || args.includes(schedule.name));
+    const loaded = await loadScheduleScripts(context);
+    const schedules = loaded.schedules.filter(
+      ({ schedule }) => args.length === 0 || args.includes(schedule.name),
+    );
     const missing = args.filter((name) => !schedules.some(({ schedule }) => schedule.name === name));
-    for (const name of missing)
-      await write(io.stderr, `stowage: schedule "${name}" is not defined by any script in ${path}\n`);
+    for (const name of missing) {
+      await write(io.stderr, `stowage: schedule "${name}" is not defined by any script in ${loaded.path}\n`);
+    }
 
     let newest = new Map<string, Backup>();
     try {
@@ -109,8 +89,8 @@ Scripts that fail to load are reported on stderr and make the command exit 1.`,
         nextRuns: schedule.nextRuns(next).map((d) => d.toISOString()),
         lastBackup: newest.get(schedule.name)?.metadata?.name ?? null,
       }));
-      await write(io.stdout, encode({ schedules: items, failedScripts: report.failed }, output));
+      await write(io.stdout, encode({ schedules: items }, output));
     }
-    return report.failed.length > 0 || missing.length > 0 ? EXIT.failed : EXIT.ok;
+    return loaded.failed > 0 || missing.length > 0 ? EXIT.failed : EXIT.ok;
   },
 };

@@ -1,0 +1,223 @@
+/**
+ * `stowage restic repo init|get`: the restic repositories of pod volume backups, one per namespace under
+ * `<prefix>/restic/<namespace>` of the store (Ark's `restic repo init --key-data/--key-file/--key-size`,
+ * Velero's `repo get`). Keys are kept in the Secret `stowage-repo-credentials` and never printed.
+ */
+import { resolve } from "node:path";
+import type { Cluster } from "../../kube/client.ts";
+import { type ResticBackend, resticBackend } from "../../podvolume/backend.ts";
+import type { PodVolumeOptions } from "../../podvolume/options.ts";
+import type { CommandSpec, FlagSpec } from "../command.ts";
+import { EXIT, UsageError } from "../errors.ts";
+import type { Flags } from "../flags.ts";
+import { encodeObjects, formatTable, write } from "../output.ts";
+import type { StoreTarget } from "../stores.ts";
+import { toBackupLocation } from "../stores.ts";
+import { STORAGE_LOCATION_FLAG } from "./shared.ts";
+
+const CREDENTIALS_FLAG: FlagSpec = {
+  name: "credentials-namespace",
+  type: "string",
+  placeholder: "NAMESPACE",
+  description: "namespace of the repository key Secrets (default velero)",
+};
+
+/** The restic backend of the CLI's store (credentials from the AWS chain, as for the store itself). */
+const backendOf = (target: StoreTarget): Promise<ResticBackend> => {
+  switch (target.kind) {
+    case "directory":
+      return Promise.resolve({ type: "local", path: resolve(target.path) });
+    case "s3":
+      return resticBackend({
+        s3: {
+          bucket: target.bucket,
+          prefix: target.prefix,
+          ...(target.endpoint ? { endpoint: target.endpoint, forcePathStyle: true } : {}),
+          ...(target.region ? { region: target.region } : {}),
+        },
+      });
+    case "location":
+      return resticBackend({ location: toBackupLocation(target.location) });
+  }
+};
+
+/** Flags of `backup create` / `restore create` that turn on restic for pod volumes. */
+export const FS_BACKUP_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "fs-backup-driver",
+    type: "string",
+    placeholder: "job|local",
+    description:
+      "run restic for pod volumes in Jobs on the pods' nodes, or as a local process (default: none)",
+  },
+  {
+    name: "fs-backup-image",
+    type: "string",
+    placeholder: "IMAGE",
+    description: "image of the restic Jobs (default $STOWAGE_IMAGE, else stowage/stowage:0.1.0)",
+  },
+  CREDENTIALS_FLAG,
+];
+
+/** The `podVolumes` option the {@link FS_BACKUP_FLAGS} ask for; undefined without --fs-backup-driver. */
+export const podVolumesFromFlags = async (
+  flags: Flags,
+  target: StoreTarget,
+  cluster: Cluster,
+  command: readonly string[],
+): Promise<PodVolumeOptions | undefined> => {
+  const kind = flags.string("fs-backup-driver");
+  if (kind === undefined || kind === "") return undefined;
+  if (kind !== "job" && kind !== "local") {
+    throw new UsageError(`invalid value "${kind}" for --fs-backup-driver: expected job or local`, command);
+  }
+  const credentialsNamespace = flags.string("credentials-namespace");
+  const image = flags.string("fs-backup-image");
+  const { jobDriver } = await import("../../podvolume/job-driver.ts");
+  const { localDriver } = await import("../../podvolume/local-driver.ts");
+  const driver =
+    kind === "job"
+      ? jobDriver({
+          cluster,
+          ...(credentialsNamespace ? { namespace: credentialsNamespace } : {}),
+          ...(image ? { image } : {}),
+        })
+      : localDriver();
+  return {
+    driver,
+    backend: await backendOf(target),
+    ...(credentialsNamespace ? { credentialsNamespace } : {}),
+  };
+};
+
+/** `stowage restic repo init`. */
+export const resticRepoInit: CommandSpec = {
+  path: ["restic", "repo", "init"],
+  summary: "Initialise the restic repository of a namespace",
+  description: `Creates the restic repository of NAMESPACE's pod volumes under <prefix>/restic/NAMESPACE of the
+store, with a key given (--key-data, --key-file) or generated (--key-size characters), and keeps the key
+in the Secret stowage-repo-credentials of --credentials-namespace. An existing repository is adopted when
+the key opens it; a key that does not open it is refused and nothing changes. restic runs locally.
+--key-data is visible to other users of this machine (process list): prefer --key-file.`,
+  args: { usage: "NAMESPACE", min: 1, max: 1 },
+  flags: [
+    { name: "key-data", type: "string", placeholder: "KEY", description: "the repository key" },
+    { name: "key-file", type: "string", placeholder: "FILE", description: "file holding the repository key" },
+    {
+      name: "key-size",
+      type: "string",
+      placeholder: "N",
+      description: "characters of a generated key (default 1024)",
+    },
+    CREDENTIALS_FLAG,
+    {
+      name: "restic",
+      type: "string",
+      placeholder: "PATH",
+      description: "the restic binary (default: restic on PATH)",
+    },
+    STORAGE_LOCATION_FLAG,
+  ],
+  outputs: ["table", "json", "yaml"],
+  examples: [
+    "stowage restic repo init shop --key-file ./shop.key --store s3://backups/prod",
+    "stowage restic repo init shop --key-size 64",
+  ],
+  async run({ args, flags, settings, io, output, command }) {
+    const namespace = args[0] as string;
+    const keySizeText = flags.string("key-size");
+    const keySize = keySizeText === undefined ? undefined : Number(keySizeText);
+    if (keySize !== undefined && !Number.isInteger(keySize)) {
+      throw new UsageError(
+        `invalid value "${keySizeText}" for --key-size: expected a whole number`,
+        command.path,
+      );
+    }
+    const { target } = await settings.storeTarget(flags.string("storage-location"));
+    const backend = await backendOf(target);
+    const { initRepository } = await import("../../podvolume/repository.ts");
+    const { localDriver } = await import("../../podvolume/local-driver.ts");
+    const resticPath = flags.string("restic");
+    const keyData = flags.string("key-data");
+    const keyFile = flags.string("key-file");
+    const credentialsNamespace = flags.string("credentials-namespace");
+    const result = await initRepository({
+      cluster: await settings.connect(),
+      backend,
+      namespace,
+      ...(keyData !== undefined ? { keyData } : {}),
+      ...(keyFile !== undefined ? { keyFile } : {}),
+      ...(keySize !== undefined ? { keySize } : {}),
+      ...(credentialsNamespace ? { credentialsNamespace } : {}),
+      driver: localDriver(resticPath ? { resticPath } : {}),
+    });
+    if (output !== "table") {
+      await write(io.stdout, encodeObjects([result], { apiVersion: "v1", kind: "List" }, true, output));
+      return EXIT.ok;
+    }
+    const key = `${result.key.secretNamespace}/${result.key.secretName}[${result.key.secretKey}]`;
+    await write(
+      io.stdout,
+      `Repository for namespace ${namespace} ${result.created ? "initialised" : "already existed and opens with the key; adopted"} at ${result.repository}; its key is kept in Secret ${key}.\n`,
+    );
+    return EXIT.ok;
+  },
+};
+
+/** `stowage restic repo get`. */
+export const resticRepoGet: CommandSpec = {
+  path: ["restic", "repo", "get"],
+  summary: "List the restic repositories of the store and where their keys are",
+  description: `Lists <prefix>/restic/<namespace> repositories of the store (or the namespaces given), with the
+Secret entry holding each one's key: Ready (repository and key), NoKey (a repository without a key
+Stowage can find), NotInitialized (a key, no repository). -o json|yaml prints Velero BackupRepository
+objects.`,
+  args: { usage: "[NAMESPACE...]", min: 0, max: Number.POSITIVE_INFINITY },
+  flags: [CREDENTIALS_FLAG, STORAGE_LOCATION_FLAG],
+  outputs: ["table", "json", "yaml"],
+  async run({ args, flags, settings, io, output }) {
+    const { store, target, locationName } = await settings.openStore(flags.string("storage-location"));
+    const backend = await backendOf(target);
+    const { getRepositories } = await import("../../podvolume/repository.ts");
+    const credentialsNamespace = flags.string("credentials-namespace");
+    const repositories = await getRepositories({
+      cluster: await settings.connect(),
+      store,
+      backend,
+      ...(args.length ? { namespaces: args } : {}),
+      ...(credentialsNamespace ? { credentialsNamespace } : {}),
+    });
+    if (output !== "table") {
+      const objects = repositories.map((r) => ({
+        apiVersion: "velero.io/v1",
+        kind: "BackupRepository",
+        metadata: { name: `${r.namespace}-${locationName}-restic`, namespace: "velero" },
+        spec: {
+          volumeNamespace: r.namespace,
+          backupStorageLocation: locationName,
+          repositoryType: "restic",
+          resticIdentifier: r.repository,
+        },
+        status: {
+          phase: r.status === "Ready" ? "Ready" : "NotReady",
+          ...(r.status === "Ready" ? {} : { message: r.status }),
+        },
+      }));
+      const kind = { apiVersion: "velero.io/v1", kind: "BackupRepositoryList" };
+      await write(io.stdout, encodeObjects(objects, kind, args.length === 1, output));
+      return EXIT.ok;
+    }
+    if (repositories.length === 0) {
+      io.stderr.write(`No restic repositories in ${store.location}.\n`);
+      return EXIT.ok;
+    }
+    const rows = repositories.map((r) => [
+      r.namespace,
+      r.status,
+      r.repository,
+      r.key ? `${r.key.secretNamespace}/${r.key.secretName}[${r.key.secretKey}]` : "<none>",
+    ]);
+    await write(io.stdout, formatTable(["NAMESPACE", "STATUS", "REPOSITORY", "KEY"], rows));
+    return EXIT.ok;
+  },
+};
