@@ -174,7 +174,10 @@ With -o json|yaml the written velero-backup.json is printed (velero only prints 
     if (fromSchedule !== undefined) return backupFromSchedule(context, fromSchedule);
     const name = args[0];
     if (name === undefined) {
-      throw new UsageError('"stowage backup create" needs NAME (or --from-schedule SCHEDULE)', context.command.path);
+      throw new UsageError(
+        '"stowage backup create" needs NAME (or --from-schedule SCHEDULE)',
+        context.command.path,
+      );
     }
     const options = backupOptionsFromFlags(flags, context.command.path);
     const storageLocation = flags.string("storage-location");
