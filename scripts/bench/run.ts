@@ -5,7 +5,15 @@
  * its own; `test/bench/smoke.test.ts` runs it against the shared test environment.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
@@ -159,7 +167,12 @@ export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
   const workerArgs = options.cpuProfile ? ["--cpu-prof", "--cpu-prof-dir", join(outDir, "profiles")] : [];
   const checkAbort = () => options.signal?.throwIfAborted();
   const serverPids = options.serverPids ?? [];
+  // the namespace controller deletes a few hundred objects per second, on top of the 10 minutes floor
+  const deletionTimeoutMs = Math.max(600_000, objects * 2 * 15);
   const toDelete = new Set<string>(sources);
+  mkdirSync(outDir, { recursive: true });
+  const stamp = startedAt.replace(/[-:]/g, "").replace(/\..*/, "");
+  const partialFile = join(outDir, `bench-${objects}-${stamp}.samples.jsonl`);
   let crdCreated = false;
 
   const cluster: Cluster = await connect({ kubeconfig });
@@ -182,7 +195,11 @@ export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
       step++;
       progress.update(`[${step}/${total}] round ${round}/${rounds}: ${variant} (${itemsInNamespaces} items)`);
       const result = await runWorker({ ...request, serverPids }, workerArgs);
-      if (variant !== "idle") samples.push({ ...result, variant, round });
+      if (variant !== "idle") {
+        samples.push({ ...result, variant, round });
+        // kept as they come, so a run that fails late (a 100k run takes an hour) still has its numbers
+        appendFileSync(partialFile, `${JSON.stringify(samples.at(-1))}\n`);
+      }
       return result;
     };
     const idle = await measure("idle", 0, { op: "idle", kubeconfig });
@@ -224,20 +241,22 @@ export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
             : { op: "restore", kubeconfig, store: fsTarget, backupName: fsBackup, mapping: restoreMap };
         await measure(variant, round, request);
       }
-      progress.update(
-        `round ${round}/${rounds}: deleting the restored namespaces and waiting until they are gone…`,
-      );
-      const targets = [...Object.values(restoreMap), ...Object.values(createMap)];
-      await deleteNamespaces(cluster, targets);
-      for (const ns of targets) toDelete.delete(ns);
+      // the next round restores into fresh namespaces: wait until the namespace controller has emptied
+      // these (minutes at 100k objects); after the last round, cleanup deletes them after the report
+      if (round < rounds) {
+        progress.update(
+          `round ${round}/${rounds}: deleting the restored namespaces and waiting until they are gone…`,
+        );
+        const targets = [...Object.values(restoreMap), ...Object.values(createMap)];
+        await deleteNamespaces(cluster, targets, deletionTimeoutMs);
+        for (const ns of targets) toDelete.delete(ns);
+      }
     }
 
     const summary = summarise(samples);
     const r = ratios(samples);
     const goalList = goals(objects, r, summary);
     const table = formatTable(summary, r, goalList);
-    mkdirSync(outDir, { recursive: true });
-    const stamp = startedAt.replace(/[-:]/g, "").replace(/\..*/, "");
     const files = {
       json: join(outDir, `bench-${objects}-${stamp}.json`),
       svg: join(outDir, `bench-${objects}-${stamp}.svg`),
@@ -279,11 +298,12 @@ export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
       ),
     );
     writeFileSync(join(outDir, "latest.svg"), readFileSync(files.svg));
+    rmSync(partialFile, { force: true });
     return result;
   } finally {
     progress.update("cleaning up…");
     const aborted = options.signal?.aborted === true;
-    await deleteNamespaces(cluster, [...toDelete], aborted ? 1 : 600_000).catch(() => undefined);
+    await deleteNamespaces(cluster, [...toDelete], aborted ? 1 : deletionTimeoutMs).catch(() => undefined);
     if (crdCreated)
       await cluster.delete("customresourcedefinitions.apiextensions.k8s.io", CRD_NAME).catch(() => undefined);
     rmSync(storeDir, { recursive: true, force: true });
