@@ -7,15 +7,15 @@
  * under `<ver>/` (Velero writes those only with `EnableAPIGroupVersions`).
  *
  * Memory stays bounded: `writeItem` resolves once its entries fit in the pipeline's fixed-size buffers
- * (about one item plus ~400 KiB: a 64 KiB batch, gzip's 256 KiB queue, the readable side), which drain
- * only as fast as the consumer reads `stream`.
+ * (one item plus a few MiB: the 1 MiB block being filled, at most one compressing block per core, up to
+ * four, and one block's output on the readable side), which drain only as fast as the consumer reads
+ * `stream`. Blocks are compressed in parallel (`block-gzip.ts`) into one ordinary gzip member.
  */
 
-import { once } from "node:events";
-import { type Readable, Transform, type TransformCallback } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createGzip, type ZlibOptions, constants as zlibConstants } from "node:zlib";
+import { availableParallelism } from "node:os";
+import type { Readable } from "node:stream";
 import { AbortError, FormatError, isStowageError, ValidationError } from "../errors.ts";
+import { createBlockGzip } from "./block-gzip.ts";
 import { encodeItemJson } from "./json.ts";
 import { FORMAT_VERSION, itemPaths, VERSION_FILE_PATH, type VersionedItemLocation } from "./paths.ts";
 import { TAR_END, tarHeader, tarPadding } from "./tar-entry.ts";
@@ -73,31 +73,13 @@ export interface ArchiveWriter {
 }
 
 /**
- * Tar bytes are handed to gzip in batches of about this size: each write into zlib is a round trip to
- * the thread pool, so thousands of small writes (a 512-byte header, a 2 KB item) cost more than the
- * compression itself.
+ * Tar bytes are compressed in blocks of this size, several at once on the thread pool (see
+ * `block-gzip.ts`): large enough that a block's fixed costs (a zlib stream, a thread pool round trip)
+ * vanish, small enough that the blocks held in flight stay a few MiB.
  */
-const BATCH_BYTES = 64 * 1024;
-/**
- * Batches gzip may hold before `writeItem` waits: enough that the main thread encodes the next batch
- * while the thread pool compresses the previous ones, few enough to keep memory flat.
- */
-const GZIP_QUEUE_BYTES = 4 * BATCH_BYTES;
-const GZIP_OS_BYTE = 9;
-const GZIP_OS_UNKNOWN = 0xff; // what Go's compress/gzip writes; zlib writes 3 (Unix)
-
-/** Counts the gzip output and sets the header's OS byte to Go's value, so headers match Velero's. */
-class GzipOutput extends Transform {
-  bytes = 0;
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.bytes <= GZIP_OS_BYTE && this.bytes + chunk.length > GZIP_OS_BYTE) {
-      chunk = Buffer.from(chunk);
-      chunk[GZIP_OS_BYTE - this.bytes] = GZIP_OS_UNKNOWN;
-    }
-    this.bytes += chunk.length;
-    callback(null, chunk);
-  }
-}
+const BLOCK_BYTES = 1024 * 1024;
+/** Blocks compressing at once: one per core, at least two (one compressing while one is filled), at most four. */
+const IN_FLIGHT = Math.max(2, Math.min(4, availableParallelism()));
 
 const resolveOptions = (options: ArchiveWriterOptions): Required<ArchiveWriterOptions> => {
   const { compressionLevel = -1, now = () => new Date() } = options;
@@ -135,56 +117,54 @@ const asStreamFailure = (error: unknown): Error => {
  */
 export const createArchiveWriter = (options: ArchiveWriterOptions = {}): ArchiveWriter => {
   const { compressionLevel, now } = resolveOptions(options);
-  // zlib streams take the stream options too, which ZlibOptions does not declare
-  const gzipOptions: ZlibOptions & { writableHighWaterMark: number } = {
-    level: compressionLevel === -1 ? zlibConstants.Z_DEFAULT_COMPRESSION : compressionLevel,
-    chunkSize: BATCH_BYTES,
-    writableHighWaterMark: GZIP_QUEUE_BYTES,
-  };
-  const gzip = createGzip(gzipOptions);
-  const output = new GzipOutput();
+  const gzip = createBlockGzip({ level: compressionLevel, blockBytes: BLOCK_BYTES, inFlight: IN_FLIGHT });
   const progress: ArchiveWriterProgress = {
     items: 0,
     entries: 0,
     itemBytes: 0,
     get compressedBytes() {
-      return output.bytes;
+      return gzip.compressedBytes;
     },
   };
   let failure: Error | undefined;
   let finalizing = false;
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
-  /** Set while gzip's queue is full: resolves on `drain`, rejects when the pipeline fails. */
-  let draining: Promise<void> | undefined;
+  /** The block being filled, and how much of it is. */
+  let block = gzip.takeBlock();
+  let filled = 0;
+  /** Room promises of the blocks handed over since the last wait (usually none or one). */
+  let handedOver: Promise<void>[] = [];
 
-  const done = pipeline(gzip, output).catch((error: unknown) => {
+  const fail = (error: unknown): Error => {
     failure ??= asStreamFailure(error);
-    throw failure;
-  });
-  done.catch(() => {}); // observed through writeItem/finalize; never an unhandled rejection
-
-  /** Hands the batch to gzip; resolves at once unless gzip's queue is full. */
-  const flush = (): Promise<void> | undefined => {
-    if (batchBytes > 0) {
-      const chunk = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
-      batch = [];
-      batchBytes = 0;
-      if (!gzip.write(chunk) && !draining) {
-        draining = Promise.race([once(gzip, "drain").then(() => undefined), done]).finally(() => {
-          draining = undefined;
-        });
-      }
-    }
-    return draining;
+    return failure;
   };
 
-  /** Appends one entry to the batch (synchronously, so concurrent writers never interleave entries). */
-  const addEntry = (path: string, data: Buffer, mtime: Date): void => {
-    for (const part of [...tarHeader(path, data.length, mtime), data, tarPadding(data.length)]) {
-      batch.push(part);
-      batchBytes += part.length;
+  /** Hands the full block to the compressor and starts a new one. */
+  const handOver = (): void => {
+    const room = gzip.push(block);
+    room.catch(() => {}); // observed by waitForRoom
+    handedOver.push(room);
+    block = gzip.takeBlock();
+    filled = 0;
+  };
+
+  /** Copies `bytes` into the blocks (synchronously, so concurrent writers never interleave entries). */
+  const put = (bytes: Uint8Array): void => {
+    let from = 0;
+    while (from < bytes.length) {
+      const n = Math.min(bytes.length - from, BLOCK_BYTES - filled);
+      block.set(from === 0 && n === bytes.length ? bytes : bytes.subarray(from, from + n), filled);
+      filled += n;
+      from += n;
+      if (filled === BLOCK_BYTES) handOver();
     }
+  };
+
+  /** Appends one entry: header(s), body, zero padding to a whole 512-byte block. */
+  const addEntry = (path: string, data: Uint8Array, mtime: Date): void => {
+    for (const part of tarHeader(path, data.length, mtime)) put(part);
+    put(data);
+    put(tarPadding(data.length));
     progress.entries++;
   };
 
@@ -198,10 +178,13 @@ export const createArchiveWriter = (options: ArchiveWriterOptions = {}): Archive
   };
 
   const waitForRoom = async (): Promise<void> => {
+    if (handedOver.length === 0) return;
+    const pending = handedOver;
+    handedOver = [];
     try {
-      await (batchBytes >= BATCH_BYTES ? flush() : draining);
+      await Promise.all(pending);
     } catch (error) {
-      throw failure ?? asStreamFailure(error);
+      throw fail(error);
     }
     if (failure !== undefined) throw failure;
   };
@@ -209,7 +192,7 @@ export const createArchiveWriter = (options: ArchiveWriterOptions = {}): Archive
   addEntry(VERSION_FILE_PATH, Buffer.from(`${FORMAT_VERSION}\n`), now());
 
   return {
-    stream: output,
+    stream: gzip.stream,
     progress,
     async writeItem(item: ArchiveItem): Promise<void> {
       checkOpen("write an item");
@@ -224,11 +207,13 @@ export const createArchiveWriter = (options: ArchiveWriterOptions = {}): Archive
     async finalize(): Promise<void> {
       checkOpen("finalize");
       finalizing = true;
-      batch.push(TAR_END);
-      batchBytes += TAR_END.length;
-      await flush()?.catch(() => undefined); // a failure surfaces through `done`
-      gzip.end();
-      await done;
+      put(TAR_END);
+      try {
+        await waitForRoom();
+        await gzip.end(block.subarray(0, filled));
+      } catch (error) {
+        throw fail(error);
+      }
     },
     abort(reason?: unknown): void {
       if (failure !== undefined) return;

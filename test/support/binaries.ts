@@ -13,7 +13,8 @@ export type Component =
   | "ETCD"
   | "MINIO"
   | "RESTIC"
-  | "MOTO_SERVER";
+  | "MOTO_SERVER"
+  | "GO_TAR_READER";
 
 const DISPLAY: Record<Component, string> = {
   KUBE_APISERVER: "kube-apiserver",
@@ -23,6 +24,7 @@ const DISPLAY: Record<Component, string> = {
   MINIO: "MinIO",
   RESTIC: "restic",
   MOTO_SERVER: "moto server",
+  GO_TAR_READER: "go-tar-reader (Go's gzip + tar readers)",
 };
 
 let cached: Record<string, string> | undefined;
