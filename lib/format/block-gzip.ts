@@ -155,7 +155,14 @@ export const createBlockGzip = (options: BlockGzipOptions): BlockGzip => {
     });
     compression.then(
       () => {
-        if (input.length === options.blockBytes && spare.length < options.inFlight) spare.push(input);
+        // a block from takeBlock, full or not, is reused whole
+        const whole = input.buffer;
+        if (
+          input.byteOffset === 0 &&
+          whole.byteLength === options.blockBytes &&
+          spare.length < options.inFlight
+        )
+          spare.push(Buffer.from(whole, 0, options.blockBytes));
       },
       () => {}, // observed by the pump
     );

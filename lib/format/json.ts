@@ -263,15 +263,19 @@ const encodeFast = (value: unknown): string => {
  * sorted recursively, Go's escaping, no trailing newline.
  * @throws FormatError for values JSON cannot hold (NaN, functions, Dates, Maps, cycles).
  */
-export const encodeItemJson = (object: unknown): Buffer => {
-  let text: string;
+export const encodeItemJson = (object: unknown): Buffer => Buffer.from(encodeItemJsonText(object), "utf8");
+
+/**
+ * {@link encodeItemJson} as a string (whose UTF-8 encoding is those bytes), for a caller that writes it
+ * into a buffer of its own.
+ */
+export const encodeItemJsonText = (object: unknown): string => {
   try {
-    text = encodeFast(object);
+    return encodeFast(object);
   } catch (error) {
     if (error !== NOT_FAST) throw error;
-    text = encodeValue(object, "(item)", new Set());
+    return encodeValue(object, "(item)", new Set());
   }
-  return Buffer.from(text, "utf8");
 };
 
 /** Options of {@link parseItemJson}. */

@@ -16,9 +16,9 @@ import { availableParallelism } from "node:os";
 import type { Readable } from "node:stream";
 import { AbortError, FormatError, isStowageError, ValidationError } from "../errors.ts";
 import { createBlockGzip } from "./block-gzip.ts";
-import { encodeItemJson } from "./json.ts";
+import { encodeItemJsonText } from "./json.ts";
 import { FORMAT_VERSION, itemPaths, VERSION_FILE_PATH, type VersionedItemLocation } from "./paths.ts";
-import { TAR_END, tarHeader, tarPadding } from "./tar-entry.ts";
+import { TAR_END, tarHeader, tarPadding, writeTarHeaderInto } from "./tar-entry.ts";
 
 /** Options of {@link createArchiveWriter}. */
 export interface ArchiveWriterOptions {
@@ -139,13 +139,18 @@ export const createArchiveWriter = (options: ArchiveWriterOptions = {}): Archive
     return failure;
   };
 
-  /** Hands the full block to the compressor and starts a new one. */
+  /** Hands the block (as far as it is filled) to the compressor and starts a new one. */
   const handOver = (): void => {
-    const room = gzip.push(block);
+    const room = gzip.push(filled === BLOCK_BYTES ? block : block.subarray(0, filled));
     room.catch(() => {}); // observed by waitForRoom
     handedOver.push(room);
     block = gzip.takeBlock();
     filled = 0;
+  };
+
+  /** Makes `n` contiguous bytes (at most a block) free in the current block. */
+  const reserve = (n: number): void => {
+    if (BLOCK_BYTES - filled < n) handOver();
   };
 
   /** Copies `bytes` into the blocks (synchronously, so concurrent writers never interleave entries). */
@@ -166,6 +171,37 @@ export const createArchiveWriter = (options: ArchiveWriterOptions = {}): Archive
     put(data);
     put(tarPadding(data.length));
     progress.entries++;
+  };
+
+  /**
+   * The hot path of {@link ArchiveWriter.writeItem} for an item that fits in half a block: headers and
+   * JSON are written straight into the block (no buffer per entry), the second copy copied from the
+   * first.
+   */
+  const addSmallItem = (paths: readonly string[], text: string, size: number, mtime: Date): void => {
+    const padding = (512 - (size % 512)) % 512;
+    let source: Buffer | undefined;
+    let sourceAt = 0;
+    for (const path of paths) {
+      reserve(512);
+      const written = writeTarHeaderInto(block, filled, path, size, mtime);
+      if (written > 0) filled += written;
+      else for (const part of tarHeader(path, size, mtime)) put(part);
+      reserve(size + padding);
+      if (source === undefined) {
+        block.write(text, filled, "utf8");
+        source = block;
+        sourceAt = filled;
+      } else {
+        // the first copy may be in a block already handed over: it is only read, and within this call
+        source.copy(block, filled, sourceAt, sourceAt + size);
+      }
+      filled += size;
+      block.fill(0, filled, filled + padding);
+      filled += padding;
+      if (filled === BLOCK_BYTES) handOver();
+      progress.entries++;
+    }
   };
 
   const checkOpen = (what: string): void => {
@@ -197,11 +233,16 @@ export const createArchiveWriter = (options: ArchiveWriterOptions = {}): Archive
     async writeItem(item: ArchiveItem): Promise<void> {
       checkOpen("write an item");
       const paths = itemPaths(item);
-      const bytes = encodeItemJson(item.object);
+      const text = encodeItemJsonText(item.object);
+      const size = Buffer.byteLength(text, "utf8");
       const mtime = now();
-      for (const path of paths) addEntry(path, bytes, mtime);
+      if (size <= BLOCK_BYTES / 2) addSmallItem(paths, text, size, mtime);
+      else {
+        const bytes = Buffer.from(text, "utf8");
+        for (const path of paths) addEntry(path, bytes, mtime);
+      }
       progress.items++;
-      progress.itemBytes += bytes.length * paths.length;
+      progress.itemBytes += size * paths.length;
       await waitForRoom();
     },
     async finalize(): Promise<void> {
