@@ -4,7 +4,6 @@
  * summary and progress; anything secret redacted from what comes back. Inherited `RESTIC_*` variables
  * are dropped so a user's shell settings cannot point restic elsewhere.
  */
-import { execa } from "execa";
 import type { ResticCommand } from "./commands.ts";
 import type { Repository } from "./driver.ts";
 import { ResticError, redact } from "./output.ts";
@@ -44,6 +43,8 @@ export const runRestic = async (
   repository: Repository,
   runOptions: RunOptions = {},
 ): Promise<ResticRun> => {
+  // loaded on first use: execa and its dependencies are not needed by runs without pod volumes
+  const { execa } = await import("execa");
   const password = repository.key.reveal();
   const child = execa(resticPath, [...command.args], {
     ...(command.cwd === undefined ? {} : { cwd: command.cwd }),

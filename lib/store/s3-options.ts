@@ -3,7 +3,7 @@
  * them, and the S3Client built from the result.
  */
 import { Agent } from "node:https";
-import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { ConfigError, describeValue } from "../errors.ts";
 import { credentialsFromFile } from "./aws-credentials.ts";
 import { validateKey } from "./keys.ts";
@@ -175,7 +175,8 @@ export const normalizeS3Options = (input: S3StoreOptions) => {
 export type ResolvedS3Options = ReturnType<typeof normalizeS3Options>;
 
 /** Builds an S3Client from resolved options; `endpoint` overrides the configured one (for `publicEndpoint`). */
-export const buildS3Client = (o: ResolvedS3Options, endpoint = o.endpoint): S3Client => {
+export const buildS3Client = async (o: ResolvedS3Options, endpoint = o.endpoint): Promise<S3Client> => {
+  const { S3Client } = await import("./s3-sdk.ts");
   const config: S3ClientConfig = {
     // MinIO and other S3-compatibles reject or mishandle the SDK's default flexible checksums.
     requestChecksumCalculation: "WHEN_REQUIRED",

@@ -5,15 +5,7 @@
  */
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
-} from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { AbortError, ConfigError, StoreError } from "../errors.ts";
 import { compareKeys, validateDelimiter, validateKey, validatePrefix, validateTtl } from "./keys.ts";
 import {
@@ -28,11 +20,29 @@ import { buildS3Client, normalizeS3Options, type S3StoreOptions } from "./s3-opt
 
 export type { S3ChecksumAlgorithm, S3Credentials, S3StoreOptions } from "./s3-options.ts";
 
-/** An S3 (or S3-compatible) store. Creating it does no I/O; errors surface on the first call. */
+/** Loads the AWS SDK once, on first use (see `s3-sdk.ts`). */
+let sdkModule: Promise<typeof import("./s3-sdk.ts")> | undefined;
+const loadS3Sdk = (): Promise<typeof import("./s3-sdk.ts")> => {
+  sdkModule ??= import("./s3-sdk.ts");
+  return sdkModule;
+};
+
+/**
+ * An S3 (or S3-compatible) store. Creating it does no I/O (the AWS SDK itself is loaded on the first
+ * call); errors surface on the first call.
+ */
 export const s3Store = (options: S3StoreOptions): ObjectStore => {
   const o = normalizeS3Options(options);
-  const client = o.client ?? buildS3Client(o);
-  const presigner = o.publicEndpoint && !o.client ? buildS3Client(o, o.publicEndpoint) : client;
+  let built: Promise<S3Client> | undefined;
+  const client = (): Promise<S3Client> => {
+    built ??= o.client ? Promise.resolve(o.client) : buildS3Client(o);
+    return built;
+  };
+  let builtPresigner: Promise<S3Client> | undefined;
+  const presigner = (): Promise<S3Client> => {
+    builtPresigner ??= o.publicEndpoint && !o.client ? buildS3Client(o, o.publicEndpoint) : client();
+    return builtPresigner;
+  };
   const location = `s3://${o.bucket}${o.prefix ? `/${o.prefix}` : ""}${o.endpoint ? ` (endpoint ${redactEndpoint(o.endpoint)})` : ""}`;
   const { bucket, root } = o;
   const context = (operation: string, key: string): S3ErrorContext => ({
@@ -48,7 +58,8 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
     do {
       let page: ListObjectsV2CommandOutput;
       try {
-        page = await client.send(
+        const { ListObjectsV2Command } = await loadS3Sdk();
+        page = await (await client()).send(
           new ListObjectsV2Command({
             Bucket: bucket,
             Prefix: root + prefix,
@@ -83,11 +94,19 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
           `write "${key}" in ${location} was aborted before it started; nothing was written`,
         );
       }
+      let sdk: Awaited<ReturnType<typeof loadS3Sdk>>;
+      let s3: S3Client;
+      try {
+        [sdk, s3] = await Promise.all([loadS3Sdk(), client()]);
+      } catch (error) {
+        if (body instanceof Readable && !body.destroyed) body.destroy();
+        throw s3Error(error, context("write", key));
+      }
       const abort = new AbortController();
       const onAbort = () => abort.abort(putOptions.signal?.reason);
       putOptions.signal?.addEventListener("abort", onAbort, { once: true });
-      const upload = new Upload({
-        client,
+      const upload = new sdk.Upload({
+        client: s3,
         partSize: o.partSize,
         queueSize: o.queueSize,
         leavePartsOnError: false,
@@ -129,7 +148,8 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
     async get(key: string): Promise<Readable> {
       validateKey(key);
       try {
-        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: root + key }));
+        const { GetObjectCommand } = await loadS3Sdk();
+        const out = await (await client()).send(new GetObjectCommand({ Bucket: bucket, Key: root + key }));
         const stream = out.Body;
         if (stream instanceof Readable) return stream;
         if (stream && typeof (stream as WebReadableStream).getReader === "function") {
@@ -153,7 +173,8 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
     async exists(key: string): Promise<boolean> {
       validateKey(key);
       try {
-        await client.send(new HeadObjectCommand({ Bucket: bucket, Key: root + key }));
+        const { HeadObjectCommand } = await loadS3Sdk();
+        await (await client()).send(new HeadObjectCommand({ Bucket: bucket, Key: root + key }));
         return true;
       } catch (error) {
         if (isS3NotFound(error)) return false;
@@ -181,7 +202,8 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
     async delete(key: string): Promise<void> {
       validateKey(key);
       try {
-        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: root + key }));
+        const { DeleteObjectCommand } = await loadS3Sdk();
+        await (await client()).send(new DeleteObjectCommand({ Bucket: bucket, Key: root + key }));
       } catch (error) {
         if (isS3NotFound(error)) return;
         throw s3Error(error, context("delete", key));
@@ -197,9 +219,14 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
         );
       }
       try {
-        return await getSignedUrl(presigner, new GetObjectCommand({ Bucket: bucket, Key: root + key }), {
-          expiresIn: ttlSeconds,
-        });
+        const { getSignedUrl, GetObjectCommand } = await loadS3Sdk();
+        return await getSignedUrl(
+          await presigner(),
+          new GetObjectCommand({ Bucket: bucket, Key: root + key }),
+          {
+            expiresIn: ttlSeconds,
+          },
+        );
       } catch (error) {
         throw s3Error(error, context("sign a URL for", key));
       }

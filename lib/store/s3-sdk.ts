@@ -1,0 +1,14 @@
+/**
+ * The parts of the AWS SDK `s3Store` uses, in one module that `s3-store.ts` and `s3-options.ts` import
+ * dynamically (`loadS3Sdk`, never a static import): loading @aws-sdk/client-s3 costs ~30 MB of RSS and ~100 ms at startup, which a script
+ * or CLI run that only uses a local directory store should not pay.
+ */
+export {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from "@aws-sdk/client-s3";
+export { Upload } from "@aws-sdk/lib-storage";
+export { getSignedUrl } from "@aws-sdk/s3-request-presigner";
