@@ -51,6 +51,21 @@ describe("restore building blocks", () => {
     );
   });
 
+  test("metadata reset leaves the backed-up item as it was", () => {
+    const item = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "a", uid: "u", resourceVersion: "1", labels: { l: "1" } },
+      data: { k: "v" },
+      status: { phase: "x" },
+    };
+    const before = structuredClone(item);
+    const reset = resetMetadata(item);
+    reset.metadata = { ...reset.metadata, namespace: "other" };
+    assert.deepEqual(item, before);
+    assert.notEqual(reset.metadata, item.metadata);
+  });
+
   test("metadata reset removes Velero's nine keys and status, keeps the rest", () => {
     const reset = resetMetadata({
       apiVersion: "v1",
