@@ -255,8 +255,8 @@ export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
 
     const summary = summarise(samples);
     const r = ratios(samples);
-    const goalList = goals(objects, r, summary);
-    const table = formatTable(summary, r, goalList);
+    const goalList = goals(objects, r, summary, cpus().length);
+    const table = formatTable(summary, r, goalList, cpus().length);
     const files = {
       json: join(outDir, `bench-${objects}-${stamp}.json`),
       svg: join(outDir, `bench-${objects}-${stamp}.svg`),
