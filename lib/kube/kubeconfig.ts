@@ -89,10 +89,12 @@ const FALSE = new Set(["false", "False", "FALSE", "no", "No", "NO", "n", "N", "o
 
 /** Reads the fields of one file; every scalar is a string (YAML's failsafe schema). */
 class Fields {
-  constructor(
-    readonly file: string,
-    readonly where: string,
-  ) {}
+  readonly file: string;
+  readonly where: string;
+  constructor(file: string, where: string) {
+    this.file = file;
+    this.where = where;
+  }
   fail(field: string, expected: string, value: unknown): never {
     const got = Array.isArray(value) ? "a list" : typeof value === "object" ? "a map" : JSON.stringify(value);
     throw new ConfigError(

@@ -28,12 +28,12 @@ export interface FakeResponse {
  * are returned, not thrown.)
  */
 export class BadRequest extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-    readonly code = "InvalidParameter",
-  ) {
+  readonly status: number;
+  readonly code: string;
+  constructor(message: string, status = 400, code = "InvalidParameter") {
     super(message);
+    this.status = status;
+    this.code = code;
   }
 }
 
