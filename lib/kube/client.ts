@@ -3,7 +3,6 @@ import type { LoadedConfig } from "./config.ts";
 import { type ApiResource, type Discovery, discover } from "./discovery.ts";
 import { KubeApiError } from "./errors.ts";
 import type { Limiter } from "./limiter.ts";
-import type { DecodedList } from "./list-decoder.ts";
 import type { KubeRequest, Transport } from "./transport.ts";
 import type { KubeObject, ListPage } from "./types.ts";
 
@@ -73,12 +72,6 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 };
 
 const parse = (body: Buffer): KubeObject => JSON.parse(body.toString("utf8")) as KubeObject;
-
-/** A buffered list as the streaming decoder returns it. */
-const splitList = (parsed: KubeObject): DecodedList => {
-  const { items, ...list } = parsed as KubeObject & { items?: unknown[] };
-  return { items: items ?? [], list };
-};
 
 /** The cluster access every backup and restore goes through. Create it with `connect()`. */
 export class Cluster {
@@ -176,7 +169,6 @@ export class Cluster {
             fieldSelector: options.fieldSelector,
           },
           signal: options.signal,
-          decodeList: true,
         });
       } catch (error) {
         if (error instanceof KubeApiError && error.status === 410 && token !== undefined) {
@@ -186,10 +178,11 @@ export class Cluster {
         }
         throw error;
       }
-      // items decoded one by one as the page arrived (see list-decoder.ts)
-      const decoded = response.list ?? splitList(parse(response.body));
-      const list = decoded.list as { metadata?: { continue?: string; resourceVersion?: string } };
-      const items = (decoded.items as KubeObject[]).map((item) => ({
+      const list = parse(response.body) as {
+        items?: KubeObject[];
+        metadata?: { continue?: string; resourceVersion?: string };
+      };
+      const items = (list.items ?? []).map((item) => ({
         apiVersion: resource.groupVersion,
         kind: resource.kind,
         ...item,

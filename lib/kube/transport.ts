@@ -1,13 +1,12 @@
 import http from "node:http";
 import https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AbortError, ConfigError, StowageError } from "../errors.ts";
+import { AbortError, ConfigError } from "../errors.ts";
 import { TLS_VERIFY_CODES } from "../util/tls.ts";
 import { createAuth, type RequestAuth } from "./auth.ts";
 import type { LoadedConfig } from "./config.ts";
 import { errorFromResponse, KubeUnreachableError } from "./errors.ts";
 import type { Limiter } from "./limiter.ts";
-import { createListDecoder, type DecodedList } from "./list-decoder.ts";
 import {
   backoffDelay,
   isRetryableNetworkError,
@@ -30,23 +29,13 @@ export interface KubeRequest {
   readonly signal?: AbortSignal | undefined;
   /** Attempts for this request only (e.g. a quick reachability check). @default the connection's retry policy */
   readonly attempts?: number;
-  /**
-   * The response is a LIST: decode a successful one as it arrives into {@link KubeResponse.list}
-   * (items parsed one by one; `body` is then empty) instead of buffering it.
-   * @default false
-   */
-  readonly decodeList?: boolean;
 }
 
 export interface KubeResponse {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: Buffer;
-  /** The decoded list, for a successful request with `decodeList`. */
-  readonly list?: DecodedList;
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /** Emitted before each retry; tests and logs use it to see what happened. */
 export interface RetryEvent {
@@ -135,38 +124,6 @@ export const createTransport = (options: TransportOptions): Transport => {
           signal: req.signal,
         },
         (response) => {
-          const status = response.statusCode ?? 0;
-          if (req.decodeList && status >= 200 && status < 300) {
-            const decoder = createListDecoder();
-            let failed = false;
-            const malformed = (error: unknown) =>
-              new StowageError(
-                "ERR_KUBE",
-                `${req.method} ${req.path}: the answer (HTTP ${status}) is not a JSON list (${(error as Error).message}); is the server URL a Kubernetes API server?`,
-                { cause: error },
-              );
-            response.setEncoding("utf8");
-            response.on("data", (text: string) => {
-              if (failed) return;
-              try {
-                decoder.write(text);
-              } catch (error) {
-                failed = true;
-                reject(malformed(error));
-                response.destroy();
-              }
-            });
-            response.on("end", () => {
-              if (failed) return;
-              try {
-                resolve({ status, headers: response.headers, body: EMPTY, list: decoder.end() });
-              } catch (error) {
-                reject(malformed(error));
-              }
-            });
-            response.on("error", reject);
-            return;
-          }
           const chunks: Buffer[] = [];
           response.on("data", (chunk: Buffer) => chunks.push(chunk));
           response.on("end", () =>
