@@ -1,7 +1,8 @@
 /**
- * The parts of the AWS SDK `s3Store` uses, in one module that `s3-store.ts` and `s3-options.ts` import
- * dynamically (`loadS3Sdk`, never a static import): loading @aws-sdk/client-s3 costs ~30 MB of RSS and ~100 ms at startup, which a script
- * or CLI run that only uses a local directory store should not pay.
+ * The parts of the AWS SDK `s3Store` uses, in one module that `s3-store.ts` and `s3-options.ts` only
+ * ever `import()` where they need it (never statically): loading @aws-sdk/client-s3 costs ~30 MB of
+ * RSS and ~100 ms at startup, which a script or CLI run that only uses a local directory store should
+ * not pay.
  */
 export {
   DeleteObjectCommand,

@@ -20,13 +20,6 @@ import { buildS3Client, normalizeS3Options, type S3StoreOptions } from "./s3-opt
 
 export type { S3ChecksumAlgorithm, S3Credentials, S3StoreOptions } from "./s3-options.ts";
 
-/** Loads the AWS SDK once, on first use (see `s3-sdk.ts`). */
-let sdkModule: Promise<typeof import("./s3-sdk.ts")> | undefined;
-const loadS3Sdk = (): Promise<typeof import("./s3-sdk.ts")> => {
-  sdkModule ??= import("./s3-sdk.ts");
-  return sdkModule;
-};
-
 /**
  * An S3 (or S3-compatible) store. Creating it does no I/O (the AWS SDK itself is loaded on the first
  * call); errors surface on the first call.
@@ -58,7 +51,7 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
     do {
       let page: ListObjectsV2CommandOutput;
       try {
-        const { ListObjectsV2Command } = await loadS3Sdk();
+        const { ListObjectsV2Command } = await import("./s3-sdk.ts");
         page = await (await client()).send(
           new ListObjectsV2Command({
             Bucket: bucket,
@@ -94,10 +87,10 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
           `write "${key}" in ${location} was aborted before it started; nothing was written`,
         );
       }
-      let sdk: Awaited<ReturnType<typeof loadS3Sdk>>;
+      let sdk: typeof import("./s3-sdk.ts");
       let s3: S3Client;
       try {
-        [sdk, s3] = await Promise.all([loadS3Sdk(), client()]);
+        [sdk, s3] = await Promise.all([import("./s3-sdk.ts"), client()]);
       } catch (error) {
         if (body instanceof Readable && !body.destroyed) body.destroy();
         throw s3Error(error, context("write", key));
@@ -148,7 +141,7 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
     async get(key: string): Promise<Readable> {
       validateKey(key);
       try {
-        const { GetObjectCommand } = await loadS3Sdk();
+        const { GetObjectCommand } = await import("./s3-sdk.ts");
         const out = await (await client()).send(new GetObjectCommand({ Bucket: bucket, Key: root + key }));
         const stream = out.Body;
         if (stream instanceof Readable) return stream;
@@ -173,7 +166,7 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
     async exists(key: string): Promise<boolean> {
       validateKey(key);
       try {
-        const { HeadObjectCommand } = await loadS3Sdk();
+        const { HeadObjectCommand } = await import("./s3-sdk.ts");
         await (await client()).send(new HeadObjectCommand({ Bucket: bucket, Key: root + key }));
         return true;
       } catch (error) {
@@ -202,7 +195,7 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
     async delete(key: string): Promise<void> {
       validateKey(key);
       try {
-        const { DeleteObjectCommand } = await loadS3Sdk();
+        const { DeleteObjectCommand } = await import("./s3-sdk.ts");
         await (await client()).send(new DeleteObjectCommand({ Bucket: bucket, Key: root + key }));
       } catch (error) {
         if (isS3NotFound(error)) return;
@@ -219,7 +212,7 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
         );
       }
       try {
-        const { getSignedUrl, GetObjectCommand } = await loadS3Sdk();
+        const { getSignedUrl, GetObjectCommand } = await import("./s3-sdk.ts");
         return await getSignedUrl(
           await presigner(),
           new GetObjectCommand({ Bucket: bucket, Key: root + key }),
