@@ -15,8 +15,11 @@ const USTAR = [0x75, 0x73, 0x74, 0x61, 0x72, 0x00, 0x30, 0x30]; // "ustar\0" "00
 /** The end-of-archive marker: two zero blocks. */
 export const TAR_END: Buffer = Buffer.alloc(2 * BLOCK);
 
+/** Bytes of zero padding that complete a body of `size` bytes to a whole block. */
+export const tarPaddingLength = (size: number): number => (BLOCK - (size % BLOCK)) % BLOCK;
+
 /** Zero padding that completes a body of `size` bytes to a whole block. */
-export const tarPadding = (size: number): Buffer => TAR_END.subarray(0, (BLOCK - (size % BLOCK)) % BLOCK);
+export const tarPadding = (size: number): Buffer => TAR_END.subarray(0, tarPaddingLength(size));
 
 /** `value` in octal, zero-padded to `digits`, then a space (what tar-stream writes). */
 const octal = (value: number, digits: number): string => {

@@ -18,7 +18,7 @@ import { AbortError, FormatError, isStowageError, ValidationError } from "../err
 import { createBlockGzip } from "./block-gzip.ts";
 import { encodeItemJsonText } from "./json.ts";
 import { FORMAT_VERSION, itemPaths, VERSION_FILE_PATH, type VersionedItemLocation } from "./paths.ts";
-import { TAR_END, tarHeader, tarPadding, writeTarHeaderInto } from "./tar-entry.ts";
+import { TAR_END, tarHeader, tarPadding, tarPaddingLength, writeTarHeaderInto } from "./tar-entry.ts";
 
 /** Options of {@link createArchiveWriter}. */
 export interface ArchiveWriterOptions {
@@ -179,7 +179,7 @@ export const createArchiveWriter = (options: ArchiveWriterOptions = {}): Archive
    * first.
    */
   const addSmallItem = (paths: readonly string[], text: string, size: number, mtime: Date): void => {
-    const padding = (512 - (size % 512)) % 512;
+    const padding = tarPaddingLength(size);
     let source: Buffer | undefined;
     let sourceAt = 0;
     for (const path of paths) {
