@@ -176,6 +176,8 @@ const SURROGATE = /[\ud800-\udfff]/;
 const MAYBE_SURROGATE_KEY = /[\ud800-\udfff]|\\ud[89a-f]/;
 /** What Go escapes and `JSON.stringify` does not: HTML characters, separators, lone surrogates (escaped). */
 const GO_ONLY = /[<>&\u2028\u2029]|\\ud[89a-f]/;
+/** {@link GO_ONLY} or {@link MAYBE_SURROGATE_KEY}: whatever needs a second look. */
+const GO_SPECIAL = /[<>&\u2028\u2029\ud800-\udfff]|\\ud[89a-f]/;
 const GO_ONLY_ALL = /[<>&\u2028\u2029]|\\(?:\\|ud[89a-f][0-9a-f]{2})/g;
 const GO_ONLY_REPLACEMENTS: Readonly<Record<string, string>> = {
   "<": "\\u003c",
@@ -265,6 +267,8 @@ const sortedCopy = (value: unknown, depth: number, surrogateKeys: boolean): unkn
  */
 const encodeFast = (value: unknown): string => {
   let text = JSON.stringify(sortedCopy(value, 0, false));
+  // one scan for the usual case, an item with none of these
+  if (!GO_SPECIAL.test(text)) return text;
   if (MAYBE_SURROGATE_KEY.test(text)) text = JSON.stringify(sortedCopy(value, 0, true));
   if (!GO_ONLY.test(text)) return text;
   // a match starting with a backslash is an escape sequence: `\\` stays, `\udXXX` becomes U+FFFD
