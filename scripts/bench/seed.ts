@@ -77,13 +77,17 @@ export const seed = async (
 
 /**
  * Waits until the controllers are done reacting to the seed (ReplicaSets of Deployments, Endpoints and
- * EndpointSlices of Services): the item count over the namespaces is the same twice, 2 s apart.
+ * EndpointSlices of Services): the item count over the namespaces is the same three times in a row,
+ * 2 s apart (twice was not enough: a rate-limited controller pauses, and a 100k run once measured while
+ * ReplicaSets were still being made).
  */
 export const settle = async (cluster: Cluster, namespaces: readonly string[]): Promise<number> => {
   let last = -1;
-  for (let i = 0; i < 60; i++) {
+  let same = 0;
+  for (let i = 0; i < 120; i++) {
     const { items } = await rawList(cluster, namespaces);
-    if (items === last) return items;
+    same = items === last ? same + 1 : 0;
+    if (same === 2) return items;
     last = items;
     await sleep(2000);
   }

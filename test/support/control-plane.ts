@@ -159,6 +159,9 @@ export const startControlPlane = async (supervisor: Supervisor, dir: string): Pr
     "--use-service-account-credentials=false",
     "--cluster-cidr=10.244.0.0/16",
     "--pvclaimbinder-sync-period=1s",
+    // the default client QPS (20) makes ReplicaSets of 10k Deployments take ~15 min; the bench seeds that many
+    "--kube-api-qps=200",
+    "--kube-api-burst=400",
     "--v=1",
   ]);
   await waitUntil(
