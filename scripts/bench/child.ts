@@ -14,16 +14,20 @@ export const killWorkers = (): void => {
   for (const child of running) child.kill("SIGKILL");
 };
 
-/** Spawns `node --import tsx scripts/bench/worker.ts <json>` and parses its last stdout line. */
+/**
+ * Spawns `node --import tsx scripts/bench/worker.ts <json>` and parses its last stdout line. `env` is
+ * added to this process's environment (e.g. the runner image's `NODE_OPTIONS`).
+ */
 export const runWorker = (
   request: WorkerRequest,
   extraNodeArgs: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
 ): Promise<WorkerResult> =>
   new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [...extraNodeArgs, "--import", "tsx", WORKER, JSON.stringify(request)],
-      { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
+      { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
     );
     running.add(child);
     let stdout = "";

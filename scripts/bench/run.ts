@@ -23,6 +23,7 @@ import { runWorker } from "./child.ts";
 import { CRD_NAME } from "./population.ts";
 import { createProgress } from "./progress.ts";
 import { formatTable, type Goal, goals, type Ratios, ratios } from "./report.ts";
+import { runnerMemoryEnv } from "./runner-env.ts";
 import { createNamespaces, deleteNamespaces, ensureCrd, seed, settle } from "./seed.ts";
 import { summarise, type VariantSummary } from "./stats.ts";
 import { type ChartPoint, renderChart } from "./svg.ts";
@@ -91,8 +92,16 @@ const BACKUP_VARIANTS: readonly Variant[] = [
   "backup-fs-1-action",
   "backup-fs-10-actions",
   "backup-s3",
+  "raw-list-runner",
+  "backup-fs-runner",
 ];
-const RESTORE_VARIANTS: readonly Variant[] = ["raw-create", "restore-fs"];
+const RESTORE_VARIANTS: readonly Variant[] = ["raw-create", "restore-fs", "restore-fs-runner"];
+/** Variants whose worker runs with the runner image's memory settings. */
+const RUNNER_VARIANTS: ReadonlySet<Variant | "idle"> = new Set([
+  "raw-list-runner",
+  "backup-fs-runner",
+  "restore-fs-runner",
+]);
 const GOAL_LINES = { backup: 1.25, restore: 1.5 };
 
 const createBucket = async (minio: MinioTarget, bucket: string) => {
@@ -167,6 +176,7 @@ export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
   const workerArgs = options.cpuProfile ? ["--cpu-prof", "--cpu-prof-dir", join(outDir, "profiles")] : [];
   const checkAbort = () => options.signal?.throwIfAborted();
   const serverPids = options.serverPids ?? [];
+  const runnerEnv = runnerMemoryEnv();
   // the namespace controller deletes a few hundred objects per second, on top of the 10 minutes floor
   const deletionTimeoutMs = Math.max(600_000, objects * 2 * 15);
   const toDelete = new Set<string>(sources);
@@ -194,7 +204,11 @@ export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
       checkAbort();
       step++;
       progress.update(`[${step}/${total}] round ${round}/${rounds}: ${variant} (${itemsInNamespaces} items)`);
-      const result = await runWorker({ ...request, serverPids }, workerArgs);
+      const result = await runWorker(
+        { ...request, serverPids },
+        workerArgs,
+        RUNNER_VARIANTS.has(variant) ? runnerEnv : {},
+      );
       if (variant !== "idle") {
         samples.push({ ...result, variant, round });
         // kept as they come, so a run that fails late (a 100k run takes an hour) still has its numbers
@@ -219,32 +233,39 @@ export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
           name,
           actions,
         });
-        const request: WorkerRequest =
-          variant === "raw-list"
-            ? { op: "raw-list", kubeconfig, namespaces: sources }
-            : variant === "backup-fs"
-              ? backupRequest(fsBackup, fsTarget, 0)
-              : variant === "backup-fs-1-action"
-                ? backupRequest(`${fsBackup}-a1`, fsTarget, 1)
-                : variant === "backup-fs-10-actions"
-                  ? backupRequest(`${fsBackup}-a10`, fsTarget, 10)
-                  : backupRequest(`${fsBackup}-s3`, s3Target, 0);
-        await measure(variant, round, request);
+        const rawList = (): WorkerRequest => ({ op: "raw-list", kubeconfig, namespaces: sources });
+        const requests: Partial<Record<Variant, () => WorkerRequest>> = {
+          "raw-list": rawList,
+          "raw-list-runner": rawList,
+          "backup-fs": () => backupRequest(fsBackup, fsTarget, 0),
+          "backup-fs-runner": () => backupRequest(`${fsBackup}-runner`, fsTarget, 0),
+          "backup-fs-1-action": () => backupRequest(`${fsBackup}-a1`, fsTarget, 1),
+          "backup-fs-10-actions": () => backupRequest(`${fsBackup}-a10`, fsTarget, 10),
+          "backup-s3": () => backupRequest(`${fsBackup}-s3`, s3Target, 0),
+        };
+        const request = requests[variant];
+        if (!request) throw new Error(`bench: no request for variant ${variant}`);
+        await measure(variant, round, request());
       }
-      const restoreMap = mapping(sources, `bench-${runId}-r${round}`);
-      const createMap = mapping(sources, `bench-${runId}-c${round}`);
-      for (const ns of [...Object.values(restoreMap), ...Object.values(createMap)]) toDelete.add(ns);
+      // every creator writes into namespaces of its own
+      const targetMaps: Partial<Record<Variant, Record<string, string>>> = {
+        "raw-create": mapping(sources, `bench-${runId}-c${round}`),
+        "restore-fs": mapping(sources, `bench-${runId}-r${round}`),
+        "restore-fs-runner": mapping(sources, `bench-${runId}-m${round}`),
+      };
+      for (const map of Object.values(targetMaps)) for (const ns of Object.values(map)) toDelete.add(ns);
       const restoreVariants = order(RESTORE_VARIANTS);
       for (const [i, variant] of restoreVariants.entries()) {
-        const targets = Object.values(variant === "raw-create" ? createMap : restoreMap);
+        const targetMap = targetMaps[variant] ?? {};
+        const targets = Object.values(targetMap);
         const request: WorkerRequest =
           variant === "raw-create"
-            ? { op: "raw-create", kubeconfig, mapping: createMap }
-            : { op: "restore", kubeconfig, store: fsTarget, backupName: fsBackup, mapping: restoreMap };
+            ? { op: "raw-create", kubeconfig, mapping: targetMap }
+            : { op: "restore", kubeconfig, store: fsTarget, backupName: fsBackup, mapping: targetMap };
         await measure(variant, round, request);
-        // both creators start from the same cluster: the sources only. Every object the first one created
-        // would otherwise weigh on the second (the apiserver's watch cache and Go heap, etcd), which at
-        // 100k the one that ran second used twice the apiserver CPU. After the very last, cleanup deletes them.
+        // every creator starts from the same cluster: the sources only. Every object an earlier one created
+        // would otherwise weigh on the next (the apiserver's watch cache and Go heap, etcd): at 100k the
+        // one that ran second used twice the apiserver CPU. After the very last, cleanup deletes them.
         if (round < rounds || i < restoreVariants.length - 1) {
           progress.update(
             `round ${round}/${rounds}: deleting what ${variant} created and waiting until it is gone…`,

@@ -60,6 +60,8 @@ export interface WorkerResult {
   readonly phase: string;
   /** Errors reported by the operation (failed creates for raw-create). */
   readonly errors: number;
+  /** `NODE_OPTIONS` and `MALLOC_*` variables the worker ran with (none: Node's and glibc's defaults). */
+  readonly memoryEnv: Readonly<Record<string, string>>;
 }
 
 /** The measured variants, one row each in the report. */
@@ -70,7 +72,11 @@ export type Variant =
   | "backup-fs-10-actions"
   | "backup-s3"
   | "raw-create"
-  | "restore-fs";
+  | "restore-fs"
+  // the same operations in a worker with the runner image's memory settings (Dockerfile ENV)
+  | "raw-list-runner"
+  | "backup-fs-runner"
+  | "restore-fs-runner";
 
 /** One sample of one variant in one round. */
 export interface Sample extends WorkerResult {

@@ -5,6 +5,7 @@
  */
 import { connect } from "stowage";
 import { prepare } from "./ops.ts";
+import { memoryEnvIn } from "./runner-env.ts";
 import { serverCpu, serverCpuSince } from "./server-cpu.ts";
 import type { WorkerRequest, WorkerResult } from "./types.ts";
 
@@ -26,6 +27,7 @@ try {
     cpuMs: (cpu.user + cpu.system) / 1000,
     serverCpuMs: serverCpuSince(serverBefore, serverCpu(pids)),
     maxRssMb: process.resourceUsage().maxRSS / 1024,
+    memoryEnv: memoryEnvIn(process.env),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { runBench } from "../../scripts/bench/run.ts";
+import { memoryEnvOf, runnerMemoryEnv } from "../../scripts/bench/runner-env.ts";
 import { testEnv } from "../support/env.ts";
 
 const outDir = mkdtempSync(join(tmpdir(), "stowage-bench-smoke-"));
@@ -32,7 +33,11 @@ test("the bench runs end to end on a tiny population and writes JSON and an SVG"
     "backup-s3",
     "raw-create",
     "restore-fs",
+    "raw-list-runner",
+    "backup-fs-runner",
+    "restore-fs-runner",
   ];
+  const runnerEnv = runnerMemoryEnv();
   assert.deepEqual(result.samples.map((s) => s.variant).sort(), [...variants].sort());
   for (const sample of result.samples) {
     assert.ok(sample.durationMs > 0, `${sample.variant}: duration ${sample.durationMs}`);
@@ -47,6 +52,12 @@ test("the bench runs end to end on a tiny population and writes JSON and an SVG"
       );
     }
     assert.equal(sample.errors, 0, `${sample.variant}: errors`);
+    // the runner rows ran with the image's memory settings, the others with the defaults
+    assert.deepEqual(
+      sample.memoryEnv,
+      sample.variant.endsWith("-runner") ? runnerEnv : {},
+      `${sample.variant}: memory settings`,
+    );
     assert.ok(["ok", "Completed"].includes(sample.phase), `${sample.variant}: phase ${sample.phase}`);
   }
   for (const [name, ratio] of Object.entries(result.ratios))
@@ -62,4 +73,20 @@ test("the bench runs end to end on a tiny population and writes JSON and an SVG"
   const svg = readFileSync(result.files.svg, "utf8");
   assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.match(svg, /<\/svg>\s*$/);
+});
+
+test("the runner rows take the memory settings from the Dockerfile's ENV lines", () => {
+  const dockerfile = [
+    "FROM node:24-bookworm-slim",
+    "ENV NODE_ENV=production STOWAGE_SCRIPTS=/scripts NODE_OPTIONS=--max-semi-space-size=16",
+    "ENV A=1 \\",
+    "    MALLOC_ARENA_MAX=2",
+    "RUN echo MALLOC_TOP_PAD_=1",
+  ].join("\n");
+  assert.deepEqual(memoryEnvOf(dockerfile), {
+    NODE_OPTIONS: "--max-semi-space-size=16",
+    MALLOC_ARENA_MAX: "2",
+  });
+  // the real image sets the young-generation cap (README "Performance", runner/README.md "Memory")
+  assert.match(runnerMemoryEnv()["NODE_OPTIONS"] ?? "", /--max-semi-space-size=\d+/);
 });
