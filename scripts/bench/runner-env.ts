@@ -12,7 +12,9 @@ export const MEMORY_VARIABLE = /^(?:NODE_OPTIONS|MALLOC_[A-Z_]+)$/;
 /** The memory variables set in `env` (a worker reports its own, so a run shows what it measured). */
 export const memoryEnvIn = (env: NodeJS.ProcessEnv): Record<string, string> =>
   Object.fromEntries(
-    Object.entries(env).filter((e): e is [string, string] => MEMORY_VARIABLE.test(e[0]) && e[1] !== undefined),
+    Object.entries(env).filter(
+      (e): e is [string, string] => MEMORY_VARIABLE.test(e[0]) && e[1] !== undefined,
+    ),
   );
 
 /**

@@ -34,9 +34,20 @@ describe("item JSON fast path", () => {
     "unsorted keys, sorted maps": { spec: { z: 1, a: 2 }, data: { a: "1", b: "2" }, kind: "ConfigMap" },
     "html and separators in keys and values": { "<k>&": "a<b>&c\u2028d\u2029", x: ["<", ">", "&"] },
     "lone surrogates in values and keys": { s: "x\ud800y\udc00😀\ud83d", "k\udfff": 1, "\ue000": 2, "😀": 3 },
-    "paired surrogates only in keys, sorted among U+E000–U+FFFF": { "\uffff": 1, "😀": 2, "\ue000": 3, a: "x" },
+    "paired surrogates only in keys, sorted among U+E000–U+FFFF": {
+      "\uffff": 1,
+      "😀": 2,
+      "\ue000": 3,
+      a: "x",
+    },
     "a surrogate pair only in values": { b: "😀", a: ["x😀y"], c: { z: 1, a: "😀" } },
-    "keys starting with a digit that are not array indices": { "1a": 1, "01": 2, "4294967295": 3, "9": 4, _: 5 },
+    "keys starting with a digit that are not array indices": {
+      "1a": 1,
+      "01": 2,
+      "4294967295": 3,
+      "9": 4,
+      _: 5,
+    },
     "an escaped backslash before ud800 text": { s: "\\ud800 and \\\\ud800 and \\", t: "\\u003c" },
     "controls and quotes": { s: '\u0000\u001f\b\f\n\r\t"\\/\u007f' },
     "integer-like keys (JavaScript orders them first)": {
