@@ -25,6 +25,7 @@ import { createProgress } from "./progress.ts";
 import { formatTable, type Goal, goals, type Ratios, ratios } from "./report.ts";
 import { runnerMemoryEnv } from "./runner-env.ts";
 import { createNamespaces, deleteNamespaces, ensureCrd, seed, settle } from "./seed.ts";
+import { type QuietOptions, waitForQuiet } from "./server-cpu.ts";
 import { summarise, type VariantSummary } from "./stats.ts";
 import { type ChartPoint, renderChart } from "./svg.ts";
 import type { MinioTarget, Sample, StoreTarget, Variant, WorkerRequest } from "./types.ts";
@@ -56,6 +57,11 @@ export interface BenchOptions {
    * @default none: server CPU is not reported
    */
   readonly serverPids?: readonly number[];
+  /**
+   * How quiet the control plane must be before each operation (see `waitForQuiet`).
+   * @default 20% of a core over 3 s, waiting at most 2 min
+   */
+  readonly quiet?: QuietOptions;
   /** Aborts between operations. */
   readonly signal?: AbortSignal;
 }
@@ -203,6 +209,10 @@ export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
     const measure = async (variant: Variant | "idle", round: number, request: WorkerRequest) => {
       checkAbort();
       step++;
+      progress.update(
+        `[${step}/${total}] round ${round}/${rounds}: waiting for the control plane to go quiet…`,
+      );
+      const { quiet } = await waitForQuiet(serverPids, options.quiet);
       progress.update(`[${step}/${total}] round ${round}/${rounds}: ${variant} (${itemsInNamespaces} items)`);
       const result = await runWorker(
         { ...request, serverPids },
@@ -210,7 +220,7 @@ export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
         RUNNER_VARIANTS.has(variant) ? runnerEnv : {},
       );
       if (variant !== "idle") {
-        samples.push({ ...result, variant, round });
+        samples.push({ ...result, variant, round, quietBefore: quiet });
         // kept as they come, so a run that fails late (a 100k run takes an hour) still has its numbers
         appendFileSync(partialFile, `${JSON.stringify(samples.at(-1))}\n`);
       }

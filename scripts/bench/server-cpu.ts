@@ -44,3 +44,40 @@ export const serverCpuSince = (before: ServerCpu | undefined, after: ServerCpu |
   before && after
     ? { apiserver: after.apiserver - before.apiserver, etcd: after.etcd - before.etcd }
     : undefined;
+
+/** CPU used so far by every process among `pids`, whatever it is (the whole control plane). */
+const totalCpuMs = (pids: readonly number[]): number =>
+  pids.reduce((sum, pid) => sum + (read(pid)?.ms ?? 0), 0);
+
+/** Options of {@link waitForQuiet}. */
+export interface QuietOptions {
+  /** Share of one core the control plane may use and still count as quiet. @default 0.2 */
+  readonly maxCoreShare?: number;
+  /** Window over which that share is measured. @default 3000 */
+  readonly windowMs?: number;
+  /** Give up (and report `quiet: false`) after this long. @default 120000 */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Waits until the control plane among `pids` is quiet — under `maxCoreShare` of a core over `windowMs` —
+ * so an operation does not pay for what the previous one set off (the namespace and garbage collector
+ * controllers after a deletion, the apiserver's own GC, the ReplicaSets of a fresh seed). Resolves at
+ * once off Linux or without pids.
+ */
+export const waitForQuiet = async (
+  pids: readonly number[],
+  options: QuietOptions = {},
+): Promise<{ quiet: boolean; waitedMs: number }> => {
+  if (process.platform !== "linux" || pids.length === 0) return { quiet: true, waitedMs: 0 };
+  const share = options.maxCoreShare ?? 0.2;
+  const windowMs = options.windowMs ?? 3000;
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  const began = Date.now();
+  for (;;) {
+    const before = totalCpuMs(pids);
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    if (totalCpuMs(pids) - before < share * windowMs) return { quiet: true, waitedMs: Date.now() - began };
+    if (Date.now() > deadline) return { quiet: false, waitedMs: Date.now() - began };
+  }
+};

@@ -82,4 +82,6 @@ export type Variant =
 export interface Sample extends WorkerResult {
   readonly variant: Variant;
   readonly round: number;
+  /** The control plane was quiet when it started (false: the bench gave up waiting; see `waitForQuiet`). */
+  readonly quietBefore: boolean;
 }

@@ -1,12 +1,14 @@
 // A smoke run of the bench (tiny population, one round) so `npm run bench` cannot rot. No timing
 // assertions: only that every measurement happened, with positive durations and sane ratios.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { runBench } from "../../scripts/bench/run.ts";
 import { memoryEnvOf, runnerMemoryEnv } from "../../scripts/bench/runner-env.ts";
+import { waitForQuiet } from "../../scripts/bench/server-cpu.ts";
 import { testEnv } from "../support/env.ts";
 
 const outDir = mkdtempSync(join(tmpdir(), "stowage-bench-smoke-"));
@@ -23,6 +25,8 @@ test("the bench runs end to end on a tiny population and writes JSON and an SVG"
     outDir,
     progress: false,
     serverPids: env.pids,
+    // other tests' namespaces may still be deleting: the smoke does not wait long for quiet
+    quiet: { windowMs: 500, timeoutMs: 2000 },
   });
 
   const variants = [
@@ -52,6 +56,7 @@ test("the bench runs end to end on a tiny population and writes JSON and an SVG"
       );
     }
     assert.equal(sample.errors, 0, `${sample.variant}: errors`);
+    assert.equal(typeof sample.quietBefore, "boolean", `${sample.variant}: quietBefore`);
     // the runner rows ran with the image's memory settings, the others with the defaults
     assert.deepEqual(
       sample.memoryEnv,
@@ -89,4 +94,23 @@ test("the runner rows take the memory settings from the Dockerfile's ENV lines",
   });
   // the real image sets the young-generation cap (README "Performance", runner/README.md "Memory")
   assert.match(runnerMemoryEnv()["NODE_OPTIONS"] ?? "", /--max-semi-space-size=\d+/);
+});
+
+test("waitForQuiet tells an idle process from one that keeps a core busy", {
+  skip: process.platform !== "linux" && "reads /proc",
+}, async () => {
+  const idle = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+  const busy = spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 300)); // past their start-up
+    const calm = await waitForQuiet([idle.pid ?? 0], { windowMs: 500, timeoutMs: 5000 });
+    assert.equal(calm.quiet, true);
+    assert.ok(calm.waitedMs < 2000, `waited ${calm.waitedMs} ms for an idle process`);
+    const loaded = await waitForQuiet([busy.pid ?? 0], { windowMs: 500, timeoutMs: 1500 });
+    assert.equal(loaded.quiet, false);
+    assert.ok(loaded.waitedMs >= 1500, `gave up after ${loaded.waitedMs} ms`);
+  } finally {
+    idle.kill("SIGKILL");
+    busy.kill("SIGKILL");
+  }
 });
