@@ -26,6 +26,7 @@ export { backup } from "./backup/backup.ts";
 export {
   type BackupRecord,
   type DeleteBackupOptions,
+  type DeletedBackup,
   deleteBackup,
   getBackup,
   listBackups,
@@ -105,6 +106,7 @@ export {
   type LocalDriverOptions,
   localDriver,
   type PodVolumeBackupRecord,
+  type PodVolumeDeleteOptions,
   type PodVolumeDriver,
   type PodVolumeOptions,
   probeCommand,

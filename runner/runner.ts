@@ -6,7 +6,13 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { type Cluster, collectGarbage, type ObjectStore, type Schedule } from "../lib/index.ts";
+import {
+  type Cluster,
+  collectGarbage,
+  type ObjectStore,
+  type PodVolumeDeleteOptions,
+  type Schedule,
+} from "../lib/index.ts";
 import { setScheduleHost } from "../lib/schedule/index.ts";
 import type { VolumeSnapshotLocation } from "../lib/snapshot/types.ts";
 import { serveProbes } from "./http.ts";
@@ -46,6 +52,11 @@ export interface RunnerOptions {
   readonly gcIntervalMs?: number;
   /** Locations of backups' volume snapshots, so GC deletes the snapshots with their backups. @default [] */
   readonly volumeSnapshotLocations?: readonly VolumeSnapshotLocation[];
+  /**
+   * How GC forgets backups' restic pod volume snapshots (restic runs in the runner's container).
+   * @default { cluster } of these options, with the backend derived from `store` (directory stores only)
+   */
+  readonly podVolumes?: PodVolumeDeleteOptions | false;
   /** How long a running run may go on after SIGTERM before it is aborted. @default 25000 */
   readonly gracePeriodMs?: number;
   /** @default JSON lines on stdout */
@@ -200,6 +211,7 @@ export const startRunner = async (options: RunnerOptions): Promise<Runner> => {
         const result = await collectGarbage({
           store,
           volumeSnapshotLocations: options.volumeSnapshotLocations ?? [],
+          podVolumes: options.podVolumes ?? { cluster: options.cluster },
           onDeleted: (b) => log.info("expired backup deleted", { backup: b.name, expiration: b.expiration }),
         });
         for (const e of result.errors)

@@ -1,3 +1,4 @@
+import { type PodVolumeDeleteOptions, preparePodVolumeDeletion } from "../podvolume/forget.ts";
 import { deleteBackupSnapshots } from "../snapshot/delete.ts";
 import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
 import { openCatalog } from "../store/catalog.ts";
@@ -44,21 +45,40 @@ export interface DeleteBackupOptions {
    * @default []
    */
   readonly volumeSnapshotLocations?: readonly VolumeSnapshotLocation[];
+  /**
+   * How to forget the backup's restic pod volume snapshots (`restic forget` in each namespace's
+   * repository, run on this machine). Required when the backup has any; `false` deletes the backup and
+   * leaves them in their repositories.
+   * @default undefined (a backup with pod volume snapshots is refused, nothing deleted)
+   */
+  readonly podVolumes?: PodVolumeDeleteOptions | false;
+}
+
+/** What {@link deleteBackup} removed. */
+export interface DeletedBackup {
+  /** The store keys removed (empty when the backup did not exist). */
+  readonly deleted: string[];
+  /** Provider IDs of the native volume snapshots deleted. */
+  readonly deletedSnapshots: string[];
+  /** restic snapshot IDs forgotten (those already gone are not listed). */
+  readonly forgottenPodVolumeSnapshots: string[];
 }
 
 /**
- * Deletes a backup: its native volume snapshots first (a snapshot already gone is fine), then, from the
- * store, `velero-backup.json` (so it stops being a backup at once) and every other key under
- * `backups/<name>/`. As in Velero, when a snapshot cannot be deleted — or its location was not given —
- * nothing is removed from the store and the error says which snapshots remain. Returns the keys and
- * the snapshot IDs removed.
+ * Deletes a backup: its native volume snapshots first (a snapshot already gone is fine), then its restic
+ * pod volume snapshots, then, from the store, `velero-backup.json` (so it stops being a backup at once)
+ * and every other key under `backups/<name>/`. As in Velero, when a snapshot cannot be deleted — or
+ * its location, or `podVolumes`, was not given — nothing is removed from the store and the error says
+ * which snapshots remain; missing options are found before anything is deleted.
  */
 export const deleteBackup = async (
   store: ObjectStore,
   name: string,
   options: DeleteBackupOptions = {},
-): Promise<{ deleted: string[]; deletedSnapshots: string[] }> => {
+): Promise<DeletedBackup> => {
   const catalog = openCatalog(store);
+  const forgetPodVolumes = await preparePodVolumeDeletion(store, name, options.podVolumes);
   const deletedSnapshots = await deleteBackupSnapshots(catalog, name, options.volumeSnapshotLocations ?? []);
-  return { ...(await catalog.deleteBackup(name)), deletedSnapshots };
+  const forgottenPodVolumeSnapshots = await forgetPodVolumes();
+  return { ...(await catalog.deleteBackup(name)), deletedSnapshots, forgottenPodVolumeSnapshots };
 };

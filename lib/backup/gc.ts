@@ -4,6 +4,7 @@
  * progress is never touched: ours have no `velero-backup.json` until they are complete, and a Velero
  * backup whose metadata shows a non-final phase is skipped.
  */
+import type { PodVolumeDeleteOptions } from "../podvolume/forget.ts";
 import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
 import { openCatalog } from "../store/catalog.ts";
 import type { ObjectStore } from "../store/object-store.ts";
@@ -27,6 +28,12 @@ export interface GarbageCollectionOptions {
    * @default []
    */
   readonly volumeSnapshotLocations?: readonly VolumeSnapshotLocation[];
+  /**
+   * How to forget the backups' restic pod volume snapshots (see `deleteBackup`). A backup with pod
+   * volume snapshots is not deleted without it: it is reported in `errors`. `false` leaves them.
+   * @default undefined
+   */
+  readonly podVolumes?: PodVolumeDeleteOptions | false;
   /** Called after each backup is deleted (or, in a dry run, found expired). @default no callback */
   readonly onDeleted?: (backup: ExpiredBackup) => void;
 }
@@ -97,6 +104,7 @@ export const collectGarbage = async (options: GarbageCollectionOptions): Promise
         : (
             await deleteBackup(options.store, name, {
               volumeSnapshotLocations: options.volumeSnapshotLocations ?? [],
+              ...(options.podVolumes === undefined ? {} : { podVolumes: options.podVolumes }),
             })
           ).deleted;
       const entry = { name, expiration: backup.status?.expiration ?? "", keys };

@@ -34,6 +34,11 @@ export type {
   VolumeRestoreOutcome,
   VolumeRestoreRequest,
 } from "./driver.ts";
+export {
+  type BackupPodVolumeSnapshots,
+  backupPodVolumeSnapshots,
+  type PodVolumeDeleteOptions,
+} from "./forget.ts";
 export { DEFAULT_IMAGE, type JobDriverOptions, jobDriver } from "./job-driver.ts";
 export {
   DEFAULT_CREDENTIALS_NAMESPACE,

@@ -13,10 +13,12 @@ import { ConfigError } from "../errors.ts";
 import {
   backupCommand,
   type CommonOptions,
+  forgetCommand,
   initCommand,
   probeCommand,
   type ResticCommand,
   restoreCommand,
+  snapshotsCommand,
 } from "./commands.ts";
 import type {
   PodVolumeDriver,
@@ -28,6 +30,7 @@ import type {
 import {
   type BackupSummary,
   progressOf,
+  ResticError,
   type RestoreSummary,
   resticError,
   resticMessage,
@@ -73,6 +76,17 @@ export interface LocalDriver extends PodVolumeDriver {
   }): Promise<VolumeRestoreOutcome>;
   /** Where a pod volume is on this machine; throws a ConfigError when it is not here. */
   volumePath(volume: VolumeLocation): Promise<string>;
+  /**
+   * Forgets snapshots (`restic forget`, no prune: restic's unreferenced data stays until a prune).
+   * IDs (full or short) the repository does not hold count as already forgotten; the repository is
+   * listed again afterwards, and a snapshot still there is an error. A missing repository, a wrong key
+   * or a lock is a {@link ResticError}.
+   */
+  forgetSnapshots(
+    repository: Repository,
+    snapshotIds: readonly string[],
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<{ forgotten: string[]; alreadyGone: string[] }>;
 }
 
 /** Creates the local driver. */
@@ -168,10 +182,50 @@ export const localDriver = (options: LocalDriverOptions = {}): LocalDriver => {
     };
   };
 
+  /** The full IDs of the snapshots in the repository. */
+  const snapshotIds = async (repository: Repository, signal: { signal?: AbortSignal }): Promise<string[]> => {
+    const command = snapshotsCommand(repository.address, common);
+    const done = await run(command, repository, { ...signal, collectStdout: true });
+    if (done.exitCode !== 0) throw failure(command, repository, done);
+    try {
+      return (JSON.parse(done.stdout) as Array<{ id?: unknown }>).map((s) => String(s.id));
+    } catch (cause) {
+      throw new ResticError(
+        "failed",
+        `restic snapshots for namespace ${command.namespace} printed no JSON list (${done.stdout.slice(0, 80)}…)`,
+        { exitCode: done.exitCode, namespace: command.namespace, cause },
+      );
+    }
+  };
+
+  const forgetSnapshots: LocalDriver["forgetSnapshots"] = async (repository, ids, forgetOptions = {}) => {
+    const signal = forgetOptions.signal ? { signal: forgetOptions.signal } : {};
+    const holds = (present: readonly string[], id: string) => present.some((full) => full.startsWith(id));
+    const before = await snapshotIds(repository, signal);
+    const forgotten = ids.filter((id) => holds(before, id));
+    const alreadyGone = ids.filter((id) => !holds(before, id));
+    if (forgotten.length === 0) return { forgotten, alreadyGone };
+    const command = forgetCommand(repository.address, { ...common, snapshotIds: forgotten });
+    const done = await run(command, repository, signal);
+    if (done.exitCode !== 0) throw failure(command, repository, done);
+    // restic forget says "Ignoring" and exits 0 when it cannot load a snapshot: check what is left
+    const after = await snapshotIds(repository, signal);
+    const left = forgotten.filter((id) => holds(after, id));
+    if (left.length > 0) {
+      throw new ResticError(
+        "failed",
+        `restic forget for namespace ${command.namespace} left snapshot(s) ${left.join(", ")} in ${repository.address.url}: ${resticMessage(done.stderr) || "no message"}`,
+        { exitCode: done.exitCode, namespace: command.namespace },
+      );
+    }
+    return { forgotten, alreadyGone };
+  };
+
   return {
     name: "local",
     run,
     volumePath,
+    forgetSnapshots,
     backupDirectory,
     restoreDirectory,
     async ensureRepository(repository, ensureOptions = {}) {

@@ -1,8 +1,11 @@
 /**
- * `stowage backup delete NAME... [--confirm]`: removes backups from the store, `velero-backup.json`
- * first. Asks on a terminal unless --confirm; refuses without a terminal and without --confirm.
+ * `stowage backup delete NAME... [--confirm]`: deletes backups' volume snapshots and restic pod volume
+ * snapshots, then every key from the store, `velero-backup.json` first. Asks on a terminal unless
+ * --confirm; refuses without a terminal and without --confirm.
  */
-import { deleteBackup, listBackups } from "../../backup/catalog.ts";
+import { type DeleteBackupOptions, deleteBackup, listBackups } from "../../backup/catalog.ts";
+import type { Cluster } from "../../kube/client.ts";
+import { backupPodVolumeSnapshots } from "../../podvolume/forget.ts";
 import { parseSnapshotLocationSpec } from "../../snapshot/location-spec.ts";
 import type { Backup } from "../../store/index.ts";
 import type { CommandSpec } from "../command.ts";
@@ -10,6 +13,7 @@ import { EXIT, messageOf, UsageError } from "../errors.ts";
 import { write } from "../output.ts";
 import { confirm } from "../prompt.ts";
 import { labelFilter } from "../selectors.ts";
+import { backendOf, CREDENTIALS_FLAG } from "./restic-repo.ts";
 import { STORAGE_LOCATION_FLAG } from "./shared.ts";
 
 /** `stowage backup delete`. */
@@ -17,7 +21,7 @@ export const backupDelete: CommandSpec = {
   path: ["backup", "delete"],
   summary: "Delete backups from the store",
   description:
-    "Deletes every object of each backup from the store. Volume snapshots are not deleted (Stowage takes none yet).",
+    "Deletes each backup's volume snapshots (from --volume-snapshot-locations) and restic pod volume snapshots (restic forget, run locally with the keys from the cluster), then every object of it from the store. A backup whose snapshots cannot be deleted stays whole.",
   args: { usage: "NAME...", min: 0, max: Number.POSITIVE_INFINITY },
   flags: [
     { name: "confirm", type: "boolean", description: "delete without asking" },
@@ -37,6 +41,12 @@ export const backupDelete: CommandSpec = {
       description:
         "locations of the backups' volume snapshots, deleted with them: NAME=PROVIDER[?KEY=VALUE&…] (as for backup create)",
     },
+    {
+      name: "keep-pod-volume-snapshots",
+      type: "boolean",
+      description: "leave the backups' restic pod volume snapshots in their repositories",
+    },
+    CREDENTIALS_FLAG,
   ],
   examples: ["stowage backup delete shop-nightly --confirm", "stowage backup delete -l app=shop --confirm"],
   async run({ args, flags, settings, io, command }) {
@@ -57,7 +67,7 @@ export const backupDelete: CommandSpec = {
         command.path,
       );
     }
-    const { store } = await settings.openStore(flags.string("storage-location"));
+    const { store, target } = await settings.openStore(flags.string("storage-location"));
     const names =
       args.length > 0
         ? [...new Set(args)]
@@ -78,25 +88,58 @@ export const backupDelete: CommandSpec = {
         return EXIT.ok;
       }
     }
-    let code: number = EXIT.ok;
-    for (const name of names) {
-      try {
-        const { deleted } = await deleteBackup(store, name, { volumeSnapshotLocations: snapshotLocations });
-        if (deleted.length === 0) {
-          io.stderr.write(
-            `stowage: backup "${name}" does not exist in ${store.location}: run "stowage backup get" to see what exists\n`,
-          );
-          code = EXIT.failed;
-          continue;
-        }
-        await write(
-          io.stdout,
-          `Backup "${name}" deleted (${deleted.length} objects removed from ${store.location}).\n`,
-        );
-      } catch (error) {
-        io.stderr.write(`stowage: ${messageOf(error)}\n`);
-        code = EXIT.failed;
+    // the cluster (for the repository keys) only when a backup has pod volume snapshots to forget
+    let podVolumes: DeleteBackupOptions["podVolumes"] =
+      flags.bool("keep-pod-volume-snapshots") === true ? false : undefined;
+    let cluster: Cluster | undefined;
+    const credentialsNamespace = flags.string("credentials-namespace");
+    const optionsFor = async (name: string): Promise<DeleteBackupOptions> => {
+      if (podVolumes === undefined && (await backupPodVolumeSnapshots(store, name)).count > 0) {
+        cluster = await settings.connect();
+        podVolumes = {
+          cluster,
+          backend: await backendOf(target),
+          ...(credentialsNamespace ? { credentialsNamespace } : {}),
+        };
       }
+      return {
+        volumeSnapshotLocations: snapshotLocations,
+        ...(podVolumes === undefined ? {} : { podVolumes }),
+      };
+    };
+    let code: number = EXIT.ok;
+    try {
+      for (const name of names) {
+        try {
+          const { deleted, deletedSnapshots, forgottenPodVolumeSnapshots } = await deleteBackup(
+            store,
+            name,
+            await optionsFor(name),
+          );
+          if (deleted.length === 0) {
+            io.stderr.write(
+              `stowage: backup "${name}" does not exist in ${store.location}: run "stowage backup get" to see what exists\n`,
+            );
+            code = EXIT.failed;
+            continue;
+          }
+          await write(
+            io.stdout,
+            `Backup "${name}" deleted (${[
+              `${deleted.length} objects removed from ${store.location}`,
+              ...(deletedSnapshots.length ? [`${deletedSnapshots.length} volume snapshot(s) deleted`] : []),
+              ...(forgottenPodVolumeSnapshots.length
+                ? [`${forgottenPodVolumeSnapshots.length} restic snapshot(s) forgotten`]
+                : []),
+            ].join(", ")}).\n`,
+          );
+        } catch (error) {
+          io.stderr.write(`stowage: ${messageOf(error)}\n`);
+          code = EXIT.failed;
+        }
+      }
+    } finally {
+      cluster?.close();
     }
     return code;
   },

@@ -15,7 +15,7 @@ import type { StoreTarget } from "../stores.ts";
 import { toBackupLocation } from "../stores.ts";
 import { STORAGE_LOCATION_FLAG } from "./shared.ts";
 
-const CREDENTIALS_FLAG: FlagSpec = {
+export const CREDENTIALS_FLAG: FlagSpec = {
   name: "credentials-namespace",
   type: "string",
   placeholder: "NAMESPACE",
@@ -23,7 +23,7 @@ const CREDENTIALS_FLAG: FlagSpec = {
 };
 
 /** The restic backend of the CLI's store (credentials from the AWS chain, as for the store itself). */
-const backendOf = (target: StoreTarget): Promise<ResticBackend> => {
+export const backendOf = (target: StoreTarget): Promise<ResticBackend> => {
   switch (target.kind) {
     case "directory":
       return Promise.resolve({ type: "local", path: resolve(target.path) });

@@ -9,6 +9,7 @@ import type { CommandSpec, FlagSpec } from "../command.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { splitList } from "../flags.ts";
 import { DEFAULT_STORE_DIR } from "../stores.ts";
+import { backendOf } from "./restic-repo.ts";
 import { scriptEnvironment } from "./run.ts";
 
 const flag = (name: string, placeholder: string, description: string): FlagSpec => ({
@@ -48,6 +49,11 @@ const FLAGS: readonly FlagSpec[] = [
     "volume-snapshot-locations",
     "LOCATIONS",
     "snapshot locations GC deletes backups' snapshots from, NAME=PROVIDER[?K=V&…],… (STOWAGE_VOLUME_SNAPSHOT_LOCATIONS)",
+  ),
+  flag(
+    "credentials-namespace",
+    "NS",
+    "namespace of the restic repository key Secrets GC forgets pod volume snapshots with (STOWAGE_CREDENTIALS_NAMESPACE; default velero)",
   ),
   flag(
     "grace-period",
@@ -107,7 +113,16 @@ service account.`,
     const cluster = await settings.connect();
     const { startRunner } = await import("../../../runner/runner.ts");
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    const runner = await startRunner({ cluster, ...defined, ...(configured ? { store } : {}) });
+    const credentialsNamespace = setting("credentials-namespace", "STOWAGE_CREDENTIALS_NAMESPACE");
+    // GC forgets expired backups' restic snapshots with restic in this container; a location restic
+    // cannot use fails those deletions (reported per backup), not the runner
+    const backend = configured ? await backendOf(target).catch(() => undefined) : undefined;
+    const podVolumes = {
+      cluster,
+      ...(backend ? { backend } : {}),
+      ...(credentialsNamespace ? { credentialsNamespace } : {}),
+    };
+    const runner = await startRunner({ cluster, ...defined, ...(configured ? { store, podVolumes } : {}) });
     const stopped = new Promise<number>((resolve) => {
       let signals = 0;
       const onSignal = () => {

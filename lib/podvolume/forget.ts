@@ -1,0 +1,149 @@
+/**
+ * Deleting a backup's pod volume data, as Velero's backup deletion does: every restic snapshot its
+ * PodVolumeBackups name is forgotten in the repository of the pod's namespace, and the backup stays
+ * in the store while any of them could not be (so the deletion can be retried). `restic forget` runs
+ * without `--prune`, as Velero's: the data no other snapshot uses is freed by a later prune.
+ */
+import { ConfigError, describeValue } from "../errors.ts";
+import type { Cluster } from "../kube/client.ts";
+import type { ObjectStore } from "../store/object-store.ts";
+import { type ResticBackend, repositoryAddress, resticBackend } from "./backend.ts";
+import { DEFAULT_CREDENTIALS_NAMESPACE, findRepositoryKey, STOWAGE_KEY_SECRET } from "./keys.ts";
+import { type LocalDriver, localDriver } from "./local-driver.ts";
+import { ResticError } from "./output.ts";
+import type { PodVolumeBackupRecord } from "./records.ts";
+import { readPodVolumeBackups } from "./restore-plan.ts";
+
+/**
+ * What {@link deleteBackup} needs to forget a backup's restic snapshots. restic runs on this machine
+ * (the runner image has it), whatever driver made the backup.
+ */
+export interface PodVolumeDeleteOptions {
+  /** The cluster whose Secrets hold the repository keys. */
+  readonly cluster: Cluster;
+  /**
+   * The restic backend of the backup location (`await resticBackend({ s3: <s3Store options> })`).
+   * @default derived from the store: directory stores only (an S3 store does not reveal its credentials)
+   */
+  readonly backend?: ResticBackend;
+  /** Namespace of the repository key Secrets. @default "velero" */
+  readonly credentialsNamespace?: string;
+  /** The local driver restic runs through (its binary and cache). @default localDriver() */
+  readonly driver?: LocalDriver;
+  /** Cancels the restic processes. @default none */
+  readonly signal?: AbortSignal;
+}
+
+/** The restic snapshots of one backup, by the namespace whose repository holds them. */
+export interface BackupPodVolumeSnapshots {
+  /** namespace → snapshot IDs, from the PodVolumeBackups that completed with a snapshot. */
+  readonly byNamespace: ReadonlyMap<string, readonly string[]>;
+  /** Snapshots of another uploader (Velero's kopia), which Stowage cannot forget: `ns/pod/volume (type)`. */
+  readonly foreign: readonly string[];
+  readonly count: number;
+}
+
+/** Reads `<backup>-podvolumebackups.json.gz` and groups its snapshots by repository. */
+export const backupPodVolumeSnapshots = async (
+  store: ObjectStore,
+  name: string,
+): Promise<BackupPodVolumeSnapshots> => {
+  const records: PodVolumeBackupRecord[] = await readPodVolumeBackups(store, name);
+  const byNamespace = new Map<string, string[]>();
+  const foreign: string[] = [];
+  let count = 0;
+  for (const record of records) {
+    const id = record.status?.snapshotID;
+    if (!id) continue;
+    count++;
+    const namespace = record.spec?.pod?.namespace ?? "";
+    const uploader = (record.spec as { uploaderType?: string } | undefined)?.uploaderType || "restic";
+    if (uploader !== "restic") {
+      foreign.push(`${namespace}/${record.spec?.pod?.name}/${record.spec?.volume} (${uploader})`);
+      continue;
+    }
+    const ids = byNamespace.get(namespace) ?? [];
+    byNamespace.set(namespace, ids);
+    if (!ids.includes(id)) ids.push(id);
+  }
+  return { byNamespace, foreign, count };
+};
+
+/**
+ * Reads backup `name`'s pod volume snapshots and checks, before anything is deleted, that they can be
+ * forgotten with `options`: restic snapshots need `podVolumes` (or `false`, to leave them) and a
+ * backend; snapshots of another uploader can only be left. Throws a ConfigError saying what to pass;
+ * returns the step that forgets them (see {@link forgetPodVolumeSnapshots}).
+ */
+export const preparePodVolumeDeletion = async (
+  store: ObjectStore,
+  name: string,
+  options: PodVolumeDeleteOptions | false | undefined,
+): Promise<() => Promise<string[]>> => {
+  const none = async () => [];
+  if (options === false) return none;
+  const snapshots = await backupPodVolumeSnapshots(store, name);
+  if (snapshots.count === 0) return none;
+  if (snapshots.foreign.length > 0) {
+    throw new ConfigError(
+      `backup "${name}" has pod volume snapshots Stowage cannot forget: ${snapshots.foreign.join(", ")}. Delete it with Velero, or pass podVolumes: false (CLI: --keep-pod-volume-snapshots) to delete it and leave those snapshots in their repositories; nothing was deleted`,
+    );
+  }
+  if (options === undefined) {
+    throw new ConfigError(
+      `backup "${name}" has ${snapshots.count} restic pod volume snapshot(s) in the repositories of namespace(s) [${[...snapshots.byNamespace.keys()].join(", ")}]: pass podVolumes: { cluster, backend } so they are forgotten with it, or podVolumes: false (CLI: --keep-pod-volume-snapshots) to leave them; nothing was deleted`,
+    );
+  }
+  if (typeof options !== "object" || options === null || typeof options.cluster?.tryGet !== "function") {
+    throw new ConfigError(
+      `deleteBackup("${name}") podVolumes: expected { cluster, backend?, credentialsNamespace?, driver? } or false, got ${describeValue(options)}`,
+    );
+  }
+  const backend = options.backend ?? (await resticBackend({ store }));
+  return () => forgetPodVolumeSnapshots(name, snapshots, { ...options, backend });
+};
+
+/**
+ * Forgets the restic snapshots of backup `name` (see {@link backupPodVolumeSnapshots}); snapshots
+ * already gone are fine. Returns the IDs forgotten; throws naming every snapshot that remains.
+ */
+export const forgetPodVolumeSnapshots = async (
+  name: string,
+  snapshots: BackupPodVolumeSnapshots,
+  options: PodVolumeDeleteOptions & { readonly backend: ResticBackend },
+): Promise<string[]> => {
+  const { backend } = options;
+  const driver = options.driver ?? localDriver();
+  const credentialsNamespace = options.credentialsNamespace ?? DEFAULT_CREDENTIALS_NAMESPACE;
+  const signal = options.signal ? { signal: options.signal } : {};
+  const forgotten: string[] = [];
+  const failures: string[] = [];
+  let first: { namespace: string; error: unknown } | undefined;
+  for (const [namespace, ids] of snapshots.byNamespace) {
+    const address = repositoryAddress(backend, namespace);
+    try {
+      const key = await findRepositoryKey(options.cluster, namespace, { credentialsNamespace, ...signal });
+      if (!key) {
+        throw new ConfigError(
+          `no repository key for namespace ${namespace} in Secret ${credentialsNamespace}/${STOWAGE_KEY_SECRET} (nor Velero's velero-repo-credentials): is credentialsNamespace right?`,
+        );
+      }
+      const done = await driver.forgetSnapshots({ address, key }, ids, signal);
+      forgotten.push(...done.forgotten);
+    } catch (error) {
+      first ??= { namespace, error };
+      failures.push(
+        `namespace ${namespace} (${ids.length} snapshot(s): ${ids.join(", ")}): ${(error as Error)?.message ?? String(error)}`,
+      );
+    }
+  }
+  if (first !== undefined) {
+    const cause = first.error;
+    throw new ResticError(
+      cause instanceof ResticError ? cause.failure : "failed",
+      `backup "${name}" was not deleted from the store because the restic snapshots of ${failures.length} namespace(s) could not be forgotten (it still refers to them; fix the cause and delete it again):\n${failures.map((f) => `  - ${f}`).join("\n")}`,
+      { exitCode: cause instanceof ResticError ? cause.exitCode : 1, namespace: first.namespace, cause },
+    );
+  }
+  return forgotten;
+};
