@@ -1,12 +1,22 @@
-// `stowage restic repo init|get` through the real executable, against MinIO and the real apiserver.
+// `stowage restic repo init|get`, and backup/restore/delete with restic, through the real executable, against MinIO and the real apiserver.
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
+import { decodeJsonGz, getBuffer, type PodVolumeBackupRecord } from "../../lib/index.ts";
+import { repositoryAddress } from "../../lib/podvolume/backend.ts";
+import { snapshotsCommand } from "../../lib/podvolume/commands.ts";
+import { findRepositoryKey } from "../../lib/podvolume/keys.ts";
+import { localDriver } from "../../lib/podvolume/local-driver.ts";
+import { backupKeys } from "../../lib/store/layout.ts";
 import { minioEnv, stowage, tempBucket, tempDir } from "../cli/support.ts";
+import { onCleanup } from "../support/cleanup.ts";
 import { testEnv } from "../support/env.ts";
-import { connectTest, makeNamespace } from "../support/kube.ts";
-import { resticPath } from "./support.ts";
+import { eventually } from "../support/fixtures.ts";
+import { connectTest, makeNamespace, uniqueSuffix } from "../support/kube.ts";
+import { createRunningPod, podOnNode } from "../support/node-player.ts";
+import { harnessNode, IMAGE, resticPath, tempS3Location } from "./support.ts";
+import { makeTree, manifest } from "./tree.ts";
 
 test("restic repo init with a key file, adopt, refuse a wrong key, get as a table and as BackupRepository objects", async () => {
   const env = await testEnv();
@@ -101,4 +111,105 @@ test("restic repo init with a key file, adopt, refuse a wrong key, get as a tabl
   const usage = await run(["restic", "repo", "init", "x", "--key-size", "many"]);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /invalid value "many" for --key-size/);
+});
+
+test("backup create, restore create and backup delete with --fs-backup-driver job: the volume comes back before the workload starts, and delete forgets the restic snapshot (harness plays the node)", async () => {
+  const env = await testEnv();
+  const cluster = await connectTest();
+  const system = await makeNamespace(cluster, "pv-cli-sys");
+  const app = await makeNamespace(cluster, "pv-cli-app");
+  const restored = `pv-cli-restored-${uniqueSuffix()}`;
+  onCleanup(() => cluster.delete("namespaces", restored).catch(() => undefined));
+  const node = await harnessNode(cluster, [restored]);
+  const { store, backend, options } = await tempS3Location();
+  const awsEnv = await minioEnv();
+  const common = [
+    "--store",
+    `s3://${options.bucket}/velero`,
+    "--s3-endpoint",
+    env.minio.endpoint,
+    "--kubeconfig",
+    env.kube.kubeconfig,
+    "--credentials-namespace",
+    system,
+  ];
+  const fsBackup = ["--fs-backup-driver", "job", "--fs-backup-image", IMAGE];
+  // restic on PATH for `backup delete`, which forgets snapshots with restic on this machine
+  const run = (args: string[]) =>
+    stowage([...args, ...common], {
+      env: { ...awsEnv, PATH: `${dirname(resticPath())}:${process.env.PATH ?? ""}` },
+    });
+
+  const pod = await createRunningPod(
+    cluster,
+    podOnNode({
+      namespace: app,
+      name: "db-0",
+      node: node.name,
+      annotations: { "backup.velero.io/backup-volumes": "data" },
+    }),
+  );
+  const source = node.emptyDir(pod.metadata?.uid ?? "", "data");
+  await makeTree(source, { bigFileBytes: 64 * 1024, smallFiles: 20 });
+
+  const name = `pv-cli-${uniqueSuffix()}`;
+  const created = await run(["backup", "create", name, "--include-namespaces", app, ...fsBackup]);
+  assert.equal(created.code, 0, created.stderr);
+  const key = backupKeys(name).podVolumeBackups;
+  const records = (await decodeJsonGz<PodVolumeBackupRecord[]>(await getBuffer(store, key), key)) ?? [];
+  assert.deepEqual(
+    records.map((r) => [r.spec.pod.name, r.spec.volume, r.status.phase]),
+    [["db-0", "data", "Completed"]],
+  );
+  const snapshotId = records[0]?.status.snapshotID ?? "";
+
+  const badDriver = await run(["restore", "create", "--from-backup", name, "--fs-backup-driver", "kopia"]);
+  assert.equal(badDriver.code, 2);
+  assert.match(badDriver.stderr, /invalid value "kopia" for --fs-backup-driver: expected job or local/);
+
+  const restoredRun = await run([
+    "restore",
+    "create",
+    "--from-backup",
+    name,
+    "--namespace-mappings",
+    `${app}:${restored}`,
+    ...fsBackup,
+  ]);
+  assert.equal(restoredRun.code, 0, restoredRun.stderr);
+  assert.match(restoredRun.stdout, /completed with status: Completed/);
+  const live = await eventually("restored db-0 running", async () => {
+    const p = await cluster.tryGet("pods", "db-0", { namespace: restored });
+    return (p?.status as { phase?: string } | undefined)?.phase === "Running" ? p : undefined;
+  });
+  const target = node.emptyDir(live.metadata?.uid ?? "", "data");
+  assert.deepEqual(await manifest(target), await manifest(source));
+  assert.equal(
+    node.executed.find((e) => e.namespace === restored && e.container === "restore-wait")?.exitCode,
+    0,
+  );
+
+  // without --keep-pod-volume-snapshots the snapshot goes with the backup
+  const inRepository = async () => {
+    const repoKey = await findRepositoryKey(cluster, app, { credentialsNamespace: system });
+    assert.ok(repoKey);
+    const repository = { address: repositoryAddress(backend, app), key: repoKey };
+    const driver = localDriver({ resticPath: resticPath(), cacheDir: false });
+    const listed = await driver.run(snapshotsCommand(repository.address), repository, {
+      collectStdout: true,
+    });
+    assert.equal(listed.exitCode, 0, listed.stderr);
+    return (JSON.parse(listed.stdout) as Array<{ id: string }>).map((s) => s.id);
+  };
+  assert.deepEqual(await inRepository(), [snapshotId]);
+  const deleted = await run(["backup", "delete", name, "--confirm"]);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.match(
+    deleted.stdout,
+    new RegExp(
+      `^Backup "${name}" deleted \\(\\d+ objects removed from .*, 1 restic snapshot\\(s\\) forgotten\\)\\.\\n$`,
+    ),
+  );
+  assert.deepEqual(await inRepository(), []);
+  assert.equal(await store.exists(backupKeys(name).metadata), false);
 });

@@ -14,6 +14,7 @@ import { EXIT, UsageError } from "../errors.ts";
 import { compact, type Flags, parseOrSelectors } from "../flags.ts";
 import { encode, formatTable, write } from "../output.ts";
 import { restoreProgressLine } from "../progress.ts";
+import { FS_BACKUP_FLAGS, podVolumesFromFlags } from "./restic-repo.ts";
 import { interruptSignal } from "./shared.ts";
 
 const list = (name: string, description: string, placeholder = "LIST"): FlagSpec => ({
@@ -108,6 +109,7 @@ const FLAGS: readonly FlagSpec[] = [
     description:
       "accepted for velero compatibility (create always waits); exit 1 unless the restore Completed",
   },
+  ...FS_BACKUP_FLAGS,
 ];
 
 /** `--namespace-mappings old:new,old2:new2` → `{ old: "new", old2: "new2" }`. */
@@ -227,7 +229,9 @@ records the restore in the store (restores/<name>/). NAME defaults to <backup>-<
 The command returns when the restore is complete: --wait is accepted for compatibility, and with it a
 PartiallyFailed restore exits 1. --dry-run validates every object with a server-side dry run and
 prints the plan without writing anything. With -o json|yaml the whole result (plan included) is
-printed. A progress line is shown on stderr when it is a terminal.`,
+printed. A progress line is shown on stderr when it is a terminal. Pod volumes backed up with restic
+are restored with --fs-backup-driver (job: restic Jobs on the pods' nodes; local: restic here),
+before the workload starts; without it a warning names the volumes left empty.`,
   args: { usage: "[NAME]", min: 0, max: 1 },
   flags: FLAGS,
   outputs: ["table", "json", "yaml"],
@@ -240,9 +244,16 @@ printed. A progress line is shown on stderr when it is a terminal.`,
     const { args, flags, settings, io, output } = context;
     const options = restoreOptionsFromFlags(flags, context.command.path);
     const name = args[0];
-    const { store } = await settings.openStore(flags.string("storage-location"));
+    const { store, target } = await settings.openStore(flags.string("storage-location"));
     const { restore } = await import("../../restore/restore.ts"); // with the Kubernetes client: loaded on demand
     const cluster = await settings.connect();
+    let podVolumes: Awaited<ReturnType<typeof podVolumesFromFlags>>;
+    try {
+      podVolumes = await podVolumesFromFlags(flags, target, cluster, context.command.path);
+    } catch (error) {
+      cluster.close();
+      throw error;
+    }
     const progress = restoreProgressLine(
       io.stderr,
       name ?? options.backupName ?? options.scheduleName ?? "restore",
@@ -255,6 +266,7 @@ printed. A progress line is shown on stderr when it is a terminal.`,
         cluster,
         store,
         signal: interrupt.signal,
+        ...(podVolumes ? { podVolumes } : {}),
         ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
       });
       progress.finish();
