@@ -54,7 +54,7 @@ export interface RunnerOptions {
   readonly volumeSnapshotLocations?: readonly VolumeSnapshotLocation[];
   /**
    * How GC forgets backups' restic pod volume snapshots (restic runs in the runner's container).
-   * @default { cluster } of these options, with the backend derived from `store` (directory stores only)
+   * @default { cluster } of these options, with the backend derived from `store` (directory stores and `s3Store`s)
    */
   readonly podVolumes?: PodVolumeDeleteOptions | false;
   /** How long a running run may go on after SIGTERM before it is aborted. @default 25000 */

@@ -11,7 +11,7 @@ import { backupGet } from "./commands/backup-get.ts";
 import { locationCreate, locationDelete, locationGet, locationSet } from "./commands/backup-location.ts";
 import { backupLogs } from "./commands/backup-logs.ts";
 import { helpCommand } from "./commands/help.ts";
-import { resticRepoGet, resticRepoInit } from "./commands/restic-repo.ts";
+import { resticRepoGet, resticRepoInit, resticRepoPrune } from "./commands/restic-repo.ts";
 import { restoreCreate } from "./commands/restore-create.ts";
 import { restoreDescribe } from "./commands/restore-describe.ts";
 import { restoreGet } from "./commands/restore-get.ts";
@@ -43,6 +43,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   restoreDescribe,
   restoreLogs,
   resticRepoGet,
+  resticRepoPrune,
   resticRepoInit,
   locationCreate,
   locationGet,

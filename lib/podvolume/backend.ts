@@ -12,6 +12,7 @@ import { type BackupLocation, resolveLocation } from "../store/config.ts";
 import { resticRepoPrefix } from "../store/layout.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import type { S3StoreOptions } from "../store/s3-options.ts";
+import { s3StoreOptionsOf } from "../store/s3-store.ts";
 
 /** Static S3 credentials handed to restic through `AWS_*` variables (never on its command line). */
 export interface ResticS3Credentials {
@@ -136,7 +137,8 @@ const fromS3Options = async (options: S3StoreOptions): Promise<ResticBackend> =>
 
 /**
  * The restic backend of a backup location:
- * - `{ store }`: a directory store (`fsStore`); an S3 store hides its connection, so pass `{ s3 }` instead;
+ * - `{ store }`: a directory store (`fsStore`) or an `s3Store` (as `{ s3 }` with the options it was created
+ *   with, `storeFromEnv()` included); other stores hide their connection: pass `{ s3 }` or `{ location }`;
  * - `{ s3 }`: the `s3Store` options (static `credentials` or `credentialsFile` are resolved now and
  *   handed to restic; without them restic uses its own AWS chain);
  * - `{ location }`: a backup location (`file` or `aws` provider, Velero's config keys);
@@ -165,6 +167,8 @@ export const resticBackend = async (source: ResticBackendSource): Promise<Restic
   }
   const location = source.store.location;
   if (location.startsWith("file://")) return { type: "local", path: fileURLToPath(location) };
+  const s3 = s3StoreOptionsOf(source.store);
+  if (s3) return fromS3Options(s3);
   throw new ConfigError(
     `restic backend: the store at ${location} does not expose how restic can reach it: pass { s3: <the s3Store options> } or { location } instead of { store }`,
   );

@@ -8,7 +8,7 @@ import type { RepositoryAddress } from "./backend.ts";
 /** A restic invocation: `restic <args>` with `env` added to the runner's environment, run in `cwd`. */
 export interface ResticCommand {
   /** What it does, for messages: `backup`, `restore`, `init`, … */
-  readonly operation: "init" | "probe" | "backup" | "restore" | "snapshots" | "forget" | "check";
+  readonly operation: "init" | "probe" | "backup" | "restore" | "snapshots" | "forget" | "check" | "prune";
   /** The namespace whose repository it addresses. */
   readonly namespace: string;
   readonly args: readonly string[];
@@ -162,3 +162,10 @@ export const checkCommand = (
   options: CommonOptions & { readonly readData?: boolean } = {},
 ): ResticCommand =>
   base(repo, "check", ["check", "--json", ...(options.readData ? ["--read-data"] : [])], options);
+
+/**
+ * `restic prune`: removes the data no snapshot refers to any more (after `forget`). It holds the
+ * repository's exclusive lock while it runs, so backups of the namespace wait or fail meanwhile.
+ */
+export const pruneCommand = (repo: RepositoryAddress, options: CommonOptions = {}): ResticCommand =>
+  base(repo, "prune", ["prune"], options);

@@ -19,6 +19,7 @@ export {
   forgetCommand,
   initCommand,
   probeCommand,
+  pruneCommand,
   type ResticCommand,
   type RestoreCommandOptions,
   restoreCommand,
@@ -47,7 +48,13 @@ export {
   RepositoryKey,
   STOWAGE_KEY_SECRET,
 } from "./keys.ts";
-export { type LocalDriver, type LocalDriverOptions, localDriver } from "./local-driver.ts";
+export { type LocalDriver, type LocalDriverOptions, localDriver, type PruneOutcome } from "./local-driver.ts";
+export {
+  type PrunedRepository,
+  type PruneRepositoriesOptions,
+  type PruneRepositoriesResult,
+  pruneRepositories,
+} from "./maintenance.ts";
 export type { PodVolumeOptions } from "./options.ts";
 export {
   type BackupSummary,

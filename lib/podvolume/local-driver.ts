@@ -16,6 +16,7 @@ import {
   forgetCommand,
   initCommand,
   probeCommand,
+  pruneCommand,
   type ResticCommand,
   restoreCommand,
   snapshotsCommand,
@@ -87,6 +88,20 @@ export interface LocalDriver extends PodVolumeDriver {
     snapshotIds: readonly string[],
     options?: { readonly signal?: AbortSignal },
   ): Promise<{ forgotten: string[]; alreadyGone: string[] }>;
+  /**
+   * Prunes the repository (`restic prune`): frees the data of forgotten snapshots. A missing repository,
+   * a wrong key or a lock held by another restic is a {@link ResticError}.
+   */
+  pruneRepository(repository: Repository, options?: { readonly signal?: AbortSignal }): Promise<PruneOutcome>;
+}
+
+/** What one `restic prune` did. */
+export interface PruneOutcome {
+  readonly durationMs: number;
+  /** restic's own account of what it removed, e.g. `total prune: 12 blobs / 3.2 MiB` (empty if it printed none). */
+  readonly removed: string;
+  /** restic's account of what remains, e.g. `remaining: 80 blobs / 10.1 MiB`. */
+  readonly remaining: string;
 }
 
 /** Creates the local driver. */
@@ -221,11 +236,29 @@ export const localDriver = (options: LocalDriverOptions = {}): LocalDriver => {
     return { forgotten, alreadyGone };
   };
 
+  const pruneRepository: LocalDriver["pruneRepository"] = async (repository, pruneOptions = {}) => {
+    const command = pruneCommand(repository.address, common);
+    const started = Date.now();
+    const done = await run(command, repository, {
+      ...(pruneOptions.signal ? { signal: pruneOptions.signal } : {}),
+      collectStdout: true,
+    });
+    if (done.exitCode !== 0) throw failure(command, repository, done);
+    const line = (label: string) =>
+      done.stdout
+        .split("\n")
+        .find((l) => l.trimStart().startsWith(label))
+        ?.trim()
+        .replace(/\s+/g, " ") ?? "";
+    return { durationMs: Date.now() - started, removed: line("total prune:"), remaining: line("remaining:") };
+  };
+
   return {
     name: "local",
     run,
     volumePath,
     forgetSnapshots,
+    pruneRepository,
     backupDirectory,
     restoreDirectory,
     async ensureRepository(repository, ensureOptions = {}) {

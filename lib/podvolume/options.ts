@@ -14,7 +14,7 @@ export interface PodVolumeOptions {
   readonly driver: PodVolumeDriver;
   /**
    * The restic backend of the backup location (`await resticBackend({ s3: <s3Store options> })`).
-   * @default derived from the store: directory stores only (an S3 store does not reveal its credentials)
+   * @default derived from the store (`resticBackend({ store })`: directory stores and `s3Store`s)
    */
   readonly backend?: ResticBackend;
   /** Namespace of the repository key Secrets (and of the Jobs, for the Job driver). @default "velero" */

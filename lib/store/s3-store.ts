@@ -76,7 +76,7 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
     }
   }
 
-  return {
+  const store: ObjectStore = {
     location,
 
     async put(key: string, body: ObjectBody, putOptions: PutOptions = {}): Promise<void> {
@@ -225,4 +225,12 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
       }
     },
   };
+  createdWith.set(store, options);
+  return store;
 };
+
+/** The options each store of this process was created with, for restic (which needs the connection). */
+const createdWith = new WeakMap<ObjectStore, S3StoreOptions>();
+
+/** The options `store` was created with by {@link s3Store}; undefined for any other store. */
+export const s3StoreOptionsOf = (store: ObjectStore): S3StoreOptions | undefined => createdWith.get(store);

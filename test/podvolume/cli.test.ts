@@ -113,7 +113,7 @@ test("restic repo init with a key file, adopt, refuse a wrong key, get as a tabl
   assert.match(usage.stderr, /invalid value "many" for --key-size/);
 });
 
-test("backup create, restore create and backup delete with --fs-backup-driver job: the volume comes back before the workload starts, and delete forgets the restic snapshot (harness plays the node)", async () => {
+test("backup create, restore create and backup delete with --fs-backup-driver job: the volume comes back before the workload starts, delete forgets the restic snapshot, restic repo prune frees its data (harness plays the node)", async () => {
   const env = await testEnv();
   const cluster = await connectTest();
   const system = await makeNamespace(cluster, "pv-cli-sys");
@@ -212,4 +212,28 @@ test("backup create, restore create and backup delete with --fs-backup-driver jo
   );
   assert.deepEqual(await inRepository(), []);
   assert.equal(await store.exists(backupKeys(name).metadata), false);
+
+  // and maintenance frees its data
+  const pruned = await run(["restic", "repo", "prune"]);
+  assert.equal(pruned.code, 0, pruned.stderr);
+  assert.match(
+    pruned.stdout,
+    new RegExp(
+      `^Repository of namespace ${app} pruned in [\\d.]+ s \\(total prune: [1-9]\\d* blobs / .*\\)\\.\\n$`,
+    ),
+  );
+  const json = await run(["restic", "repo", "prune", app, "missing-ns", "-o", "json"]);
+  assert.equal(json.code, 0, json.stderr);
+  const result = JSON.parse(json.stdout) as {
+    pruned: Array<{ namespace: string }>;
+    skipped: Array<{ namespace: string }>;
+  };
+  assert.deepEqual(
+    result.pruned.map((p) => p.namespace),
+    [app],
+  );
+  assert.deepEqual(
+    result.skipped.map((p) => p.namespace),
+    ["missing-ns"],
+  );
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, fsStore, s3Store } from "../../lib/index.ts";
+import { ConfigError, fsStore, s3Store, storeFromEnv } from "../../lib/index.ts";
 import { repositoryAddress, resticBackend } from "../../lib/podvolume/backend.ts";
 import {
   backupCommand,
@@ -126,8 +126,40 @@ describe("restic repository addresses", () => {
       type: "local",
       path: "/srv/x/p",
     });
+    // an s3Store (storeFromEnv's too) carries the options it was made with
+    assert.deepEqual(
+      await resticBackend({
+        store: s3Store({
+          bucket: "b",
+          prefix: "/q/",
+          region: "r",
+          endpoint: "http://m:9000",
+          forcePathStyle: true,
+        }),
+      }),
+      { type: "s3", bucket: "b", prefix: "q", endpoint: "http://m:9000", region: "r", forcePathStyle: true },
+    );
+    assert.deepEqual(
+      await resticBackend({
+        store: storeFromEnv({
+          STOWAGE_STORE: "s3://bk/prod",
+          STOWAGE_S3_ENDPOINT: "http://m:9000",
+          STOWAGE_REGION: "eu",
+        }),
+      }),
+      {
+        type: "s3",
+        bucket: "bk",
+        prefix: "prod",
+        endpoint: "http://m:9000",
+        region: "eu",
+        forcePathStyle: true,
+      },
+    );
+    // any other store does not say how restic reaches it
+    const wrapped = { ...s3Store({ bucket: "b", region: "r" }) };
     await assert.rejects(
-      resticBackend({ store: s3Store({ bucket: "b", region: "r" }) }),
+      resticBackend({ store: wrapped }),
       (error: unknown) =>
         error instanceof ConfigError && /pass \{ s3: <the s3Store options> \}/.test(error.message),
     );

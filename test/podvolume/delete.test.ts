@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
   backup,
@@ -10,10 +13,11 @@ import {
   type ObjectStore,
   type PodVolumeBackupRecord,
   type PodVolumeDeleteOptions,
+  pruneRepositories,
 } from "../../lib/index.ts";
 import type { ResticBackend } from "../../lib/podvolume/backend.ts";
 import { repositoryAddress } from "../../lib/podvolume/backend.ts";
-import { forgetCommand, snapshotsCommand } from "../../lib/podvolume/commands.ts";
+import { checkCommand, forgetCommand, snapshotsCommand } from "../../lib/podvolume/commands.ts";
 import { findRepositoryKey } from "../../lib/podvolume/keys.ts";
 import { type LocalDriver, localDriver } from "../../lib/podvolume/local-driver.ts";
 import { backupKeys } from "../../lib/store/layout.ts";
@@ -50,10 +54,11 @@ const snapshotsOf = async (store: ObjectStore, name: string): Promise<Map<string
 const exists = (store: ObjectStore, name: string) => store.exists(backupKeys(name).metadata);
 
 describe("deleting backups forgets their restic snapshots (real restic against MinIO, harness plays the node)", () => {
-  it("deleteBackup and collectGarbage forget exactly the backup's snapshots, refuse without podVolumes, keep the backup when restic fails, and retry cleanly", async () => {
+  it("deleteBackup and collectGarbage forget exactly the backup's snapshots, refuse without podVolumes, keep the backup when restic fails, and retry cleanly; pruneRepositories then frees their data", async () => {
     const cluster = await connectTest();
     const system = await makeNamespace(cluster, "pvd-system");
     const apps = [await makeNamespace(cluster, "pvd-a"), await makeNamespace(cluster, "pvd-b")];
+    const dirs: string[] = [];
     const node = await harnessNode(cluster);
     const { store, backend } = await tempS3Location();
     for (const namespace of apps) {
@@ -66,7 +71,9 @@ describe("deleting backups forgets their restic snapshots (real restic against M
           annotations: { "backup.velero.io/backup-volumes": "data" },
         }),
       );
-      await makeTree(node.emptyDir(pod.metadata?.uid ?? "", "data"), { bigFileBytes: 4096, smallFiles: 5 });
+      const dir = node.emptyDir(pod.metadata?.uid ?? "", "data");
+      dirs.push(dir);
+      await makeTree(dir, { bigFileBytes: 4096, smallFiles: 5 });
     }
     const driver = localDriver({
       resticPath: resticPath(),
@@ -76,6 +83,8 @@ describe("deleting backups forgets their restic snapshots (real restic against M
     const podVolumes: PodVolumeDeleteOptions = { cluster, backend, credentialsNamespace: system, driver };
     const take = async () => {
       const name = `pvd-${uniqueSuffix()}`;
+      // data only this backup holds, so a prune after its deletion has something to free
+      for (const dir of dirs) await writeFile(join(dir, "unique.bin"), randomBytes(256 * 1024));
       const result = await backup({
         cluster,
         store,
@@ -168,5 +177,42 @@ describe("deleting backups forgets their restic snapshots (real restic against M
         `only b3's snapshot is left in ${namespace}`,
       );
     }
+
+    // maintenance frees the data of b1 and b2 (b3's was kept by podVolumes: false); a namespace asked
+    // for without a repository is skipped, one whose key is elsewhere is an error, not an exception
+    const [a0, a1] = apps as [string, string];
+    const pruned = await pruneRepositories({
+      cluster,
+      store,
+      backend,
+      driver,
+      credentialsNamespace: system,
+      namespaces: [...apps, other],
+    });
+    assert.deepEqual(pruned.errors, []);
+    assert.deepEqual(
+      pruned.skipped.map((s) => s.namespace),
+      [other],
+    );
+    assert.deepEqual(pruned.pruned.map((p) => p.namespace).sort(), [a0, a1].sort());
+    for (const p of pruned.pruned) {
+      const removed = /total prune:\s+(\d+) blobs/.exec(p.removed);
+      assert.ok(removed && Number(removed[1]) >= 2, `b1's and b2's unique data freed: ${p.removed}`);
+    }
+    // what is left is whole: b3's snapshot checks out
+    const check = await driver.run(checkCommand(repository.address), repository);
+    assert.equal(check.exitCode, 0, check.stderr);
+    assert.deepEqual(await inRepo(a0), [b3.ids.get(a0)]);
+
+    const wrongKeys = await pruneRepositories({
+      cluster,
+      store,
+      backend,
+      driver,
+      credentialsNamespace: other,
+    });
+    assert.deepEqual(wrongKeys.pruned, []);
+    assert.deepEqual(wrongKeys.errors.map((e) => e.namespace).sort(), [a0, a1].sort());
+    assert.match(wrongKeys.errors[0]?.error ?? "", /no key for it in the Secrets of namespace/);
   });
 });

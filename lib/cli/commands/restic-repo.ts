@@ -10,7 +10,7 @@ import type { PodVolumeOptions } from "../../podvolume/options.ts";
 import type { CommandSpec, FlagSpec } from "../command.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import type { Flags } from "../flags.ts";
-import { encodeObjects, formatTable, write } from "../output.ts";
+import { encode, encodeObjects, formatTable, write } from "../output.ts";
 import type { StoreTarget } from "../stores.ts";
 import { toBackupLocation } from "../stores.ts";
 import { STORAGE_LOCATION_FLAG } from "./shared.ts";
@@ -219,5 +219,73 @@ objects.`,
     ]);
     await write(io.stdout, formatTable(["NAMESPACE", "STATUS", "REPOSITORY", "KEY"], rows));
     return EXIT.ok;
+  },
+};
+
+/** `stowage restic repo prune`. */
+export const resticRepoPrune: CommandSpec = {
+  path: ["restic", "repo", "prune"],
+  summary: "Free the data of forgotten restic snapshots (repository maintenance)",
+  description: `Runs restic prune in the repository of each NAMESPACE (default: every repository in the store),
+locally, with the keys from the Secrets of --credentials-namespace. Deleting a backup forgets its
+snapshots; their data stays until a prune, which Velero runs every 7 days. Prune locks the repository:
+backups of that namespace wait or fail while it runs. A repository that fails does not stop the
+others; the command then exits 1.`,
+  args: { usage: "[NAMESPACE...]", min: 0, max: Number.POSITIVE_INFINITY },
+  flags: [
+    CREDENTIALS_FLAG,
+    {
+      name: "restic",
+      type: "string",
+      placeholder: "PATH",
+      description: "the restic binary (default: restic on PATH)",
+    },
+    STORAGE_LOCATION_FLAG,
+  ],
+  outputs: ["table", "json", "yaml"],
+  examples: ["stowage restic repo prune", "stowage restic repo prune shop --credentials-namespace stowage"],
+  async run({ args, flags, settings, io, output }) {
+    const { store, target } = await settings.openStore(flags.string("storage-location"));
+    const backend = await backendOf(target);
+    const { pruneRepositories } = await import("../../podvolume/maintenance.ts");
+    const { localDriver } = await import("../../podvolume/local-driver.ts");
+    const resticPath = flags.string("restic");
+    const credentialsNamespace = flags.string("credentials-namespace");
+    const cluster = await settings.connect();
+    try {
+      const result = await pruneRepositories({
+        cluster,
+        store,
+        backend,
+        driver: localDriver(resticPath ? { resticPath } : {}),
+        ...(args.length ? { namespaces: args } : {}),
+        ...(credentialsNamespace ? { credentialsNamespace } : {}),
+        ...(output === "table"
+          ? {
+              onPruned: (r: { namespace: string; removed: string; durationMs: number }) =>
+                io.stdout.write(
+                  `Repository of namespace ${r.namespace} pruned in ${(r.durationMs / 1000).toFixed(1)} s${r.removed ? ` (${r.removed})` : ""}.\n`,
+                ),
+            }
+          : {}),
+      });
+      if (output !== "table") {
+        await write(io.stdout, encode(result, output));
+      } else {
+        for (const s of result.skipped)
+          io.stderr.write(`stowage: namespace ${s.namespace} skipped: ${s.reason}\n`);
+        for (const e of result.errors) {
+          io.stderr.write(
+            `stowage: repository of namespace ${e.namespace} (${e.repository}) not pruned: ${e.error}\n`,
+          );
+        }
+        if (result.pruned.length + result.errors.length + result.skipped.length === 0) {
+          io.stderr.write(`No restic repositories in ${store.location}.\n`);
+        }
+      }
+      return result.errors.length > 0 ? EXIT.failed : EXIT.ok;
+    } finally {
+      cluster.close();
+    }
   },
 };
