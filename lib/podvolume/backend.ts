@@ -62,6 +62,36 @@ export interface RepositoryAddress {
   readonly globalArgs: readonly string[];
 }
 
+/** restic's variables for static S3 credentials (secret: never printed). */
+export const credentialsEnv = (credentials: ResticS3Credentials): Record<string, string> => ({
+  AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+  ...(credentials.sessionToken ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
+});
+
+/**
+ * The credentials the AWS SDK's default chain resolves in this process (environment, shared files, web
+ * identity, container or instance metadata), or undefined when it finds none.
+ */
+export const awsChainCredentials = async (): Promise<ResticS3Credentials | undefined> => {
+  const { S3Client } = await import("@aws-sdk/client-s3");
+  const client = new S3Client({
+    region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
+  });
+  try {
+    const resolved = await client.config.credentials();
+    return {
+      accessKeyId: resolved.accessKeyId,
+      secretAccessKey: resolved.secretAccessKey,
+      ...(resolved.sessionToken ? { sessionToken: resolved.sessionToken } : {}),
+    };
+  } catch {
+    return undefined;
+  } finally {
+    client.destroy();
+  }
+};
+
 const trimSlashes = (value: string): string => value.replace(/^\/+|\/+$/g, "");
 
 /** The repository of `namespace` in `backend` (the namespace is validated as a DNS-1123 label). */
@@ -84,13 +114,7 @@ export const repositoryAddress = (backend: ResticBackend, namespace: string): Re
     namespace,
     url: `s3:${host}/${path}`,
     env: { AWS_DEFAULT_REGION: region },
-    secretEnv: credentials
-      ? {
-          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-          ...(credentials.sessionToken ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
-        }
-      : {},
+    secretEnv: credentials ? credentialsEnv(credentials) : {},
     globalArgs: [
       ...(backend.forcePathStyle ? ["-o", "s3.bucket-lookup=path"] : []),
       ...(backend.insecureSkipTLSVerify ? ["--insecure-tls"] : []),

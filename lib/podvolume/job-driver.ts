@@ -10,6 +10,7 @@
  */
 import { ConfigError } from "../errors.ts";
 import type { Cluster } from "../kube/client.ts";
+import { awsChainCredentials, credentialsEnv, type ResticS3Credentials } from "./backend.ts";
 import { backupCommand, type CommonOptions, type ResticCommand, restoreCommand } from "./commands.ts";
 import type { PodVolumeDriver, Repository, VolumeLocation } from "./driver.ts";
 import { buildResticJob, type ResticJobInput } from "./job-spec.ts";
@@ -58,6 +59,14 @@ export interface JobDriverOptions {
   readonly labels?: Readonly<Record<string, string>>;
   /** Keep finished Jobs (for debugging; they expire after an hour). @default false */
   readonly keepJobs?: boolean;
+  /**
+   * For an S3 location given without static credentials: hand the AWS credentials this process
+   * resolves (its environment, profile or web identity, as the store uses) to the Jobs through a
+   * Secret in `namespace`, since a Job on another node cannot see them. `false` leaves the Jobs to the
+   * nodes' own identity (an instance profile). When this process resolves none, nothing is handed.
+   * @default true
+   */
+  readonly forwardCredentials?: boolean;
 }
 
 /** Creates the Job driver. */
@@ -70,6 +79,19 @@ export const jobDriver = (options: JobDriverOptions): PodVolumeDriver => {
   const common: CommonOptions = { cacheDir: options.cacheDir ?? false };
   const backendSecret = createBackendSecrets(cluster, namespace);
   const describe = { namespace, timeoutMs, pollMs, image: options.image ?? DEFAULT_IMAGE };
+
+  let forwarded: Promise<ResticS3Credentials | undefined> | undefined;
+  /** The repository as the Job sees it: with this process's AWS credentials when the address has none. */
+  const forJob = async (repository: Repository): Promise<Repository> => {
+    const { address } = repository;
+    if (options.forwardCredentials === false || !address.url.startsWith("s3:")) return repository;
+    if (Object.keys(address.secretEnv).length > 0) return repository;
+    forwarded ??= awsChainCredentials();
+    const credentials = await forwarded;
+    return credentials
+      ? { ...repository, address: { ...address, secretEnv: credentialsEnv(credentials) } }
+      : repository;
+  };
 
   const checkKey = (repository: Repository) => {
     if (repository.key.secretNamespace !== namespace) {
@@ -100,8 +122,9 @@ export const jobDriver = (options: JobDriverOptions): PodVolumeDriver => {
     },
   ): Promise<JobOutcome> => {
     checkKey(input.repository);
-    const secret = await backendSecret(input.repository);
-    const { repository, signal, command, labels, ...rest } = input;
+    const { repository: given, signal, command, labels, ...rest } = input;
+    const repository = await forJob(given);
+    const secret = await backendSecret(repository);
     const job = buildResticJob({
       ...rest,
       namespace,

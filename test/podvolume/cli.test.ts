@@ -160,6 +160,7 @@ test("backup create, restore create and backup delete with --fs-backup-driver jo
   assert.deepEqual(
     records.map((r) => [r.spec.pod.name, r.spec.volume, r.status.phase]),
     [["db-0", "data", "Completed"]],
+    JSON.stringify([records[0]?.status, created.stdout, created.stderr]),
   );
   const snapshotId = records[0]?.status.snapshotID ?? "";
 

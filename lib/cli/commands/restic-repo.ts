@@ -22,6 +22,13 @@ export const CREDENTIALS_FLAG: FlagSpec = {
   description: "namespace of the repository key Secrets (default velero)",
 };
 
+const RESTIC_FLAG: FlagSpec = {
+  name: "restic",
+  type: "string",
+  placeholder: "PATH",
+  description: "the restic binary (default: restic on PATH)",
+};
+
 /** The restic backend of the CLI's store (credentials from the AWS chain, as for the store itself). */
 export const backendOf = (target: StoreTarget): Promise<ResticBackend> => {
   switch (target.kind) {
@@ -110,12 +117,7 @@ the key opens it; a key that does not open it is refused and nothing changes. re
       description: "characters of a generated key (default 1024)",
     },
     CREDENTIALS_FLAG,
-    {
-      name: "restic",
-      type: "string",
-      placeholder: "PATH",
-      description: "the restic binary (default: restic on PATH)",
-    },
+    RESTIC_FLAG,
     STORAGE_LOCATION_FLAG,
   ],
   outputs: ["table", "json", "yaml"],
@@ -232,16 +234,7 @@ snapshots; their data stays until a prune, which Velero runs every 7 days. Prune
 backups of that namespace wait or fail while it runs. A repository that fails does not stop the
 others; the command then exits 1.`,
   args: { usage: "[NAMESPACE...]", min: 0, max: Number.POSITIVE_INFINITY },
-  flags: [
-    CREDENTIALS_FLAG,
-    {
-      name: "restic",
-      type: "string",
-      placeholder: "PATH",
-      description: "the restic binary (default: restic on PATH)",
-    },
-    STORAGE_LOCATION_FLAG,
-  ],
+  flags: [CREDENTIALS_FLAG, RESTIC_FLAG, STORAGE_LOCATION_FLAG],
   outputs: ["table", "json", "yaml"],
   examples: ["stowage restic repo prune", "stowage restic repo prune shop --credentials-namespace stowage"],
   async run({ args, flags, settings, io, output }) {
