@@ -1,6 +1,6 @@
 /**
  * The CLI's config file (`--config`, `$STOWAGE_CONFIG`, `~/.config/stowage/config.json`): default
- * settings and named backup locations. JSON, written atomically with mode 0600. It never holds
+ * settings, named backup locations and named volume snapshot locations. JSON, written atomically with mode 0600. It never holds
  * secrets: credentials come from the AWS chain, and location config values are Velero's (region,
  * s3Url, profile, …).
  *
@@ -11,6 +11,9 @@
  *   "defaultBackupLocation": "primary",
  *   "backupLocations": {
  *     "primary": { "provider": "aws", "bucket": "backups", "prefix": "prod", "config": { "region": "eu-west-1" } }
+ *   },
+ *   "volumeSnapshotLocations": {
+ *     "ebs": { "provider": "aws", "config": { "region": "eu-west-1" } }
  *   }
  * }
  * ```
@@ -29,6 +32,12 @@ export interface StoredLocation {
   readonly config?: Readonly<Record<string, string>>;
 }
 
+/** A named volume snapshot location as kept in the config file (Velero's VSL `provider` + `config`). */
+export interface StoredSnapshotLocation {
+  readonly provider: string;
+  readonly config?: Readonly<Record<string, string>>;
+}
+
 /** The config file's content. Every field is optional; a missing file is an empty config. */
 export interface CliConfig {
   readonly kubeconfig?: string;
@@ -38,10 +47,12 @@ export interface CliConfig {
   /** Name of the location used when neither --store nor --storage-location is given. */
   readonly defaultBackupLocation?: string;
   readonly backupLocations?: Readonly<Record<string, StoredLocation>>;
+  /** Volume snapshot locations by name, used when a command is given none (`--volume-snapshot-locations`). */
+  readonly volumeSnapshotLocations?: Readonly<Record<string, StoredSnapshotLocation>>;
 }
 
 const STRING_KEYS = ["kubeconfig", "context", "s3Endpoint", "region", "defaultBackupLocation"] as const;
-const TOP_KEYS: readonly string[] = [...STRING_KEYS, "backupLocations"];
+const TOP_KEYS: readonly string[] = [...STRING_KEYS, "backupLocations", "volumeSnapshotLocations"];
 const LOCATION_KEYS: readonly string[] = ["provider", "bucket", "prefix", "config"];
 
 /** The config file path: `--config`, else `$STOWAGE_CONFIG`, else `~/.config/stowage/config.json`. */
@@ -50,6 +61,13 @@ export const configPath = (flag: string | undefined, env: NodeJS.ProcessEnv): st
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
+
+const checkStringMap = (where: string, value: unknown): void => {
+  if (value === undefined) return;
+  if (!isRecord(value) || !Object.values(value).every((v) => typeof v === "string")) {
+    throw new ConfigError(`${where}: expected an object of strings, got ${describeValue(value)}`);
+  }
+};
 
 const checkLocation = (file: string, name: string, value: unknown): StoredLocation => {
   const where = `config file ${file}: backupLocations.${name}`;
@@ -68,14 +86,25 @@ const checkLocation = (file: string, name: string, value: unknown): StoredLocati
   if (value.prefix !== undefined && typeof value.prefix !== "string") {
     throw new ConfigError(`${where}.prefix: expected a string, got ${describeValue(value.prefix)}`);
   }
-  if (value.config !== undefined) {
-    if (!isRecord(value.config) || !Object.values(value.config).every((v) => typeof v === "string")) {
-      throw new ConfigError(
-        `${where}.config: expected an object of strings, got ${describeValue(value.config)}`,
-      );
-    }
-  }
+  checkStringMap(`${where}.config`, value.config);
   return value as unknown as StoredLocation;
+};
+
+const checkSnapshotLocation = (file: string, name: string, value: unknown): void => {
+  const where = `config file ${file}: volumeSnapshotLocations.${name}`;
+  if (!isRecord(value)) throw new ConfigError(`${where}: expected an object, got ${describeValue(value)}`);
+  const unknown = Object.keys(value).filter((k) => k !== "provider" && k !== "config");
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `${where}: unknown keys [${unknown.join(", ")}]; valid keys are [provider, config]: fix or remove them`,
+    );
+  }
+  if (typeof value.provider !== "string" || value.provider === "") {
+    throw new ConfigError(
+      `${where}.provider: expected a non-empty string, got ${describeValue(value.provider)}`,
+    );
+  }
+  checkStringMap(`${where}.config`, value.config);
 };
 
 /** Checks the parsed JSON of a config file; every message names the file and the key. */
@@ -101,6 +130,14 @@ export const checkConfig = (file: string, value: unknown): CliConfig => {
     );
   }
   for (const [name, location] of Object.entries(locations)) checkLocation(file, name, location);
+  const snapshotLocations = value.volumeSnapshotLocations ?? {};
+  if (!isRecord(snapshotLocations)) {
+    throw new ConfigError(
+      `config file ${file}: volumeSnapshotLocations must be an object of name → location, got ${describeValue(snapshotLocations)}`,
+    );
+  }
+  for (const [name, location] of Object.entries(snapshotLocations))
+    checkSnapshotLocation(file, name, location);
   const def = value.defaultBackupLocation;
   if (typeof def === "string" && !(def in locations)) {
     throw new ConfigError(

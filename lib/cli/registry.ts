@@ -19,6 +19,11 @@ import { restoreLogs } from "./commands/restore-logs.ts";
 import { runScript } from "./commands/run.ts";
 import { runnerCommand } from "./commands/runner.ts";
 import { scheduleGet } from "./commands/schedule-get.ts";
+import {
+  snapshotLocationCreate,
+  snapshotLocationDelete,
+  snapshotLocationGet,
+} from "./commands/snapshot-location.ts";
 import { version } from "./commands/version.ts";
 
 /** Command groups, in the order `stowage help` lists them. */
@@ -26,7 +31,11 @@ export const GROUPS: readonly GroupSpec[] = [
   { name: "backup", summary: "Work with backups: create, get, describe, logs, download, delete" },
   { name: "restore", summary: "Work with restores: create, get, describe, logs" },
   { name: "backup-location", summary: "Work with named backup locations kept in the config file" },
-  { name: "restic", summary: "Work with the restic repositories of pod volume backups: repo get, repo init" },
+  { name: "snapshot-location", summary: "Work with named volume snapshot locations kept in the config file" },
+  {
+    name: "restic",
+    summary: "Work with the restic repositories of pod volume backups: repo get, init, prune",
+  },
   { name: "schedule", summary: "Work with the schedules runner scripts define: get" },
 ];
 
@@ -49,6 +58,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   locationGet,
   locationSet,
   locationDelete,
+  snapshotLocationCreate,
+  snapshotLocationGet,
+  snapshotLocationDelete,
   scheduleGet,
   runScript,
   runnerCommand,

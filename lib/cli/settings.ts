@@ -6,6 +6,8 @@
 import { delimiter, resolve } from "node:path";
 import { ConfigError } from "../errors.ts";
 import type { Cluster } from "../kube/index.ts";
+import { parseSnapshotLocationSpec } from "../snapshot/location-spec.ts";
+import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
 import type { ObjectStore } from "../store/index.ts";
 import { type CliConfig, configPath, loadConfigFile } from "./config-file.ts";
 import { UsageError } from "./errors.ts";
@@ -53,6 +55,33 @@ export class Settings {
     if (fromEnv !== undefined) return fromEnv;
     const fromFile = (await this.config())[key];
     return typeof fromFile === "string" ? nonEmpty(fromFile) : undefined;
+  }
+
+  /**
+   * The volume snapshot locations `--volume-snapshot-locations` names: each entry either inline
+   * (`NAME=PROVIDER[?KEY=VALUE&…]`) or the name of one in the config file. Without the flag
+   * (`entries` undefined), every location of the config file; undefined when it has none.
+   */
+  async snapshotLocations(
+    entries: readonly string[] | undefined,
+  ): Promise<VolumeSnapshotLocation[] | undefined> {
+    const stored = (await this.config()).volumeSnapshotLocations ?? {};
+    const fromFile = (name: string): VolumeSnapshotLocation => {
+      const location = stored[name];
+      if (!location) {
+        throw new ConfigError(
+          `volume snapshot location "${name}" is not in config file ${this.configFile} (known: [${Object.keys(stored).join(", ")}]): create it with "stowage snapshot-location create ${name} --provider PROVIDER --config KEY=VALUE,…", or give it inline as ${name}=PROVIDER?KEY=VALUE`,
+        );
+      }
+      return { name, provider: location.provider, config: { ...location.config } };
+    };
+    if (entries === undefined) {
+      const names = Object.keys(stored).sort();
+      return names.length ? names.map(fromFile) : undefined;
+    }
+    return entries.map((entry) =>
+      entry.includes("=") ? parseSnapshotLocationSpec(entry) : fromFile(entry.trim()),
+    );
   }
 
   /** The kubeconfig path(s), or undefined to let `connect()` use KUBECONFIG / ~/.kube/config / in-cluster. */

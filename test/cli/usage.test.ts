@@ -245,5 +245,17 @@ describe("the store: flag > STOWAGE_STORE > config file default location > ./sto
     writeFileSync(config, JSON.stringify({ kubeconfg: "x" }));
     const typo = await stowage(["backup", "get", "--config", config]);
     assert.match(typo.stderr, /unknown keys \[kubeconfg\]; valid keys are \[kubeconfig, /);
+    writeFileSync(
+      config,
+      JSON.stringify({ volumeSnapshotLocations: { ebs: { provider: "aws", config: { region: 1 } } } }),
+    );
+    const badSnapshotLocation = await stowage(["backup", "get", "--config", config]);
+    assert.equal(badSnapshotLocation.code, 1);
+    assert.match(
+      badSnapshotLocation.stderr,
+      new RegExp(
+        `^stowage: config file ${config}: volumeSnapshotLocations\\.ebs\\.config: expected an object of strings, got`,
+      ),
+    );
   });
 });

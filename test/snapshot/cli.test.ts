@@ -1,7 +1,8 @@
 /**
  * The CLI's snapshot flags, on the real `stowage` executable with the built-in `local` provider:
  * `backup create --volume-snapshot-locations / --snapshot-volumes`, `backup describe --details` showing
- * the snapshot, `restore create --volume-snapshot-locations / --restore-volumes`.
+ * the snapshot, `restore create --volume-snapshot-locations / --restore-volumes`, and
+ * `snapshot-location create/get` with commands that use the configured locations.
  */
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
@@ -29,7 +30,7 @@ describe("CLI snapshot flags", () => {
     assert.throws(() => parseSnapshotLocationSpec("aws"), /is not NAME=PROVIDER\[\?KEY=VALUE&KEY=VALUE\]/);
   });
 
-  test("backup create → describe → restore create with a local snapshot location", async () => {
+  test("snapshot-location create → backup create (configured location) → describe → restore create (by name) with a local snapshot location", async () => {
     const env = await testEnv();
     const cluster = await connectTest();
     const ns = await makeNamespace(cluster, "snap-cli");
@@ -41,7 +42,8 @@ describe("CLI snapshot flags", () => {
     const snapshots = await mkdtemp(join(tmpdir(), "stowage-cli-snaps-"));
     const spec = `snaps=local?path=${encodeURIComponent(snapshots)}`;
     const store = join(tempDir(), "store");
-    const common = ["--kubeconfig", env.kube.kubeconfig, "--store", store];
+    const config = join(tempDir(), "config.json");
+    const common = ["--kubeconfig", env.kube.kubeconfig, "--store", store, "--config", config];
 
     const refused = await stowage([
       "backup",
@@ -51,8 +53,37 @@ describe("CLI snapshot flags", () => {
       "--volume-snapshot-locations",
       "snaps",
     ]);
-    assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /"snaps" is not NAME=PROVIDER/);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      /volume snapshot location "snaps" is not in config file .*config\.json \(known: \[\]\): create it with "stowage snapshot-location create snaps --provider PROVIDER/,
+    );
+
+    // named locations in the config file, checked when created
+    const location = (args: string[]) => stowage(["--config", config, "snapshot-location", ...args]); // global --config before the command, which has its own
+    const made = await location(["create", "snaps", "--provider", "local", "--config", `path=${snapshots}`]);
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal(made.stdout, 'Volume snapshot location "snaps" configured successfully.\n');
+    const badKey = await location(["create", "bad", "--provider", "local", "--config", "pth=/x"]);
+    assert.equal(badKey.code, 1);
+    assert.match(badKey.stderr, /pth/);
+    const badProvider = await location(["create", "bad", "--provider", "nosuch"]);
+    assert.equal(badProvider.code, 1);
+    assert.match(badProvider.stderr, /unknown volume snapshotter "nosuch"/);
+    assert.equal((await location(["create", "snaps", "--provider", "local"])).code, 1, "no duplicates");
+    const listed = await location(["get"]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(
+      listed.stdout,
+      new RegExp(`^NAME\\s+PROVIDER\\s+CONFIG\\nsnaps\\s+local\\s+path=${snapshots}\\n$`),
+    );
+    const asJson = await location(["get", "snaps", "-o", "json"]);
+    assert.deepEqual(JSON.parse(asJson.stdout), {
+      apiVersion: "velero.io/v1",
+      kind: "VolumeSnapshotLocation",
+      metadata: { name: "snaps" },
+      spec: { provider: "local", config: { path: snapshots } },
+    });
 
     const name = `${ns}-b`;
     const created = await stowage([
@@ -62,8 +93,6 @@ describe("CLI snapshot flags", () => {
       ...common,
       "--include-namespaces",
       ns,
-      "--volume-snapshot-locations",
-      spec,
       "-o",
       "json",
     ]);
@@ -73,6 +102,7 @@ describe("CLI snapshot flags", () => {
     assert.equal(backup.status.volumeSnapshotsCompleted, 1);
 
     const described = await stowage(["backup", "describe", name, "--details", "--store", store]);
+    // --volume-snapshot-locations still takes a location inline
     assert.equal(described.code, 0, described.stderr);
     assert.match(
       described.stdout,
@@ -109,7 +139,7 @@ describe("CLI snapshot flags", () => {
       name,
       ...common,
       "--volume-snapshot-locations",
-      spec,
+      "snaps",
       "--wait",
     ]);
     assert.equal(restored.code, 0, restored.stdout + restored.stderr);

@@ -5,7 +5,6 @@
  */
 
 import type { BackupOptions } from "../../backup/options.ts";
-import { parseSnapshotLocationSpec } from "../../snapshot/location-spec.ts";
 import type { CommandSpec, FlagSpec } from "../command.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { compact, type Flags, parseOrderedResources, parseOrSelectors } from "../flags.ts";
@@ -83,11 +82,11 @@ const FLAGS: readonly FlagSpec[] = [
   {
     name: "snapshot-volumes",
     type: "boolean",
-    description: "snapshot PVs (=false: none; absent: when --volume-snapshot-locations are given)",
+    description: "snapshot PVs (=false: none; absent: when there are snapshot locations)",
   },
   list(
     "volume-snapshot-locations",
-    "where PVs are snapshotted, NAME=PROVIDER[?KEY=VALUE&…], e.g. default=aws?region=us-east-1",
+    "where PVs are snapshotted: names from snapshot-location create, or NAME=PROVIDER[?KEY=VALUE&…] (default: every configured one)",
     "LOCATIONS",
   ),
   {
@@ -136,7 +135,6 @@ const backupOptionsFromFlags = (
     annotations: flags.map("annotations"),
     orderedResources: ordered === undefined ? undefined : parseOrderedResources(ordered, path),
     snapshotVolumes: flags.bool("snapshot-volumes"),
-    volumeSnapshotLocations: flags.list("volume-snapshot-locations")?.map(parseSnapshotLocationSpec),
     defaultVolumesToFsBackup: flags.bool("default-volumes-to-fs-backup"),
   });
 };
@@ -180,6 +178,7 @@ With -o json|yaml the written velero-backup.json is printed (velero only prints 
       );
     }
     const options = backupOptionsFromFlags(flags, context.command.path);
+    const snapshotLocations = await settings.snapshotLocations(flags.list("volume-snapshot-locations"));
     const storageLocation = flags.string("storage-location");
     const { store, locationName, target } = await settings.openStore(storageLocation);
     const { backup } = await import("../../backup/backup.ts"); // with the Kubernetes client: loaded on demand
@@ -190,6 +189,7 @@ With -o json|yaml the written velero-backup.json is printed (velero only prints 
     try {
       const result = await backup({
         ...options,
+        ...(snapshotLocations ? { volumeSnapshotLocations: snapshotLocations } : {}),
         cluster,
         store,
         name,

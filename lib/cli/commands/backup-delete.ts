@@ -6,7 +6,6 @@
 import { type DeleteBackupOptions, deleteBackup, listBackups } from "../../backup/catalog.ts";
 import type { Cluster } from "../../kube/client.ts";
 import { backupPodVolumeSnapshots } from "../../podvolume/forget.ts";
-import { parseSnapshotLocationSpec } from "../../snapshot/location-spec.ts";
 import type { Backup } from "../../store/index.ts";
 import type { CommandSpec } from "../command.ts";
 import { EXIT, messageOf, UsageError } from "../errors.ts";
@@ -39,7 +38,7 @@ export const backupDelete: CommandSpec = {
       type: "list",
       placeholder: "LOCATIONS",
       description:
-        "locations of the backups' volume snapshots, deleted with them: NAME=PROVIDER[?KEY=VALUE&…] (as for backup create)",
+        "locations of the backups' volume snapshots, deleted with them: names or NAME=PROVIDER[?KEY=VALUE&…] (default: every configured one)",
     },
     {
       name: "keep-pod-volume-snapshots",
@@ -51,7 +50,8 @@ export const backupDelete: CommandSpec = {
   examples: ["stowage backup delete shop-nightly --confirm", "stowage backup delete -l app=shop --confirm"],
   async run({ args, flags, settings, io, command }) {
     const all = flags.bool("all") === true;
-    const snapshotLocations = (flags.list("volume-snapshot-locations") ?? []).map(parseSnapshotLocationSpec);
+    const snapshotLocations =
+      (await settings.snapshotLocations(flags.list("volume-snapshot-locations"))) ?? [];
     const selector = flags.string("selector");
     const ways = [args.length > 0, all, selector !== undefined].filter(Boolean).length;
     if (ways !== 1) {

@@ -8,7 +8,6 @@
 import type { RestoreOptions } from "../../restore/options.ts";
 import { parsePriorities } from "../../restore/ordering.ts";
 import type { PlanEntry, RestoreResult } from "../../restore/result.ts";
-import { parseSnapshotLocationSpec } from "../../snapshot/location-spec.ts";
 import type { CommandSpec, FlagSpec } from "../command.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { compact, type Flags, parseOrSelectors } from "../flags.ts";
@@ -74,7 +73,7 @@ const FLAGS: readonly FlagSpec[] = [
   },
   list(
     "volume-snapshot-locations",
-    "locations of the backup's snapshots, NAME=PROVIDER[?KEY=VALUE&…], e.g. default=aws?region=us-east-1",
+    "locations of the backup's snapshots: names or NAME=PROVIDER[?KEY=VALUE&…] (default: every configured one)",
     "LOCATIONS",
   ),
   { name: "preserve-nodeports", type: "boolean", description: "keep Services' node ports" },
@@ -184,7 +183,6 @@ const restoreOptionsFromFlags = (
     namespaceMapping: mappings === undefined ? undefined : parseNamespaceMappings(mappings, path),
     existingResourcePolicy: policy as "none" | "update" | undefined,
     restorePVs: flags.bool("restore-volumes"),
-    volumeSnapshotLocations: flags.list("volume-snapshot-locations")?.map(parseSnapshotLocationSpec),
     preserveNodePorts: flags.bool("preserve-nodeports"),
     restoreStatus,
     priorities: parsedPriorities,
@@ -243,6 +241,7 @@ before the workload starts; without it a warning names the volumes left empty.`,
   async run(context) {
     const { args, flags, settings, io, output } = context;
     const options = restoreOptionsFromFlags(flags, context.command.path);
+    const snapshotLocations = await settings.snapshotLocations(flags.list("volume-snapshot-locations"));
     const name = args[0];
     const { store, target } = await settings.openStore(flags.string("storage-location"));
     const { restore } = await import("../../restore/restore.ts"); // with the Kubernetes client: loaded on demand
@@ -262,6 +261,7 @@ before the workload starts; without it a warning names the volumes left empty.`,
     try {
       const result = await restore({
         ...options,
+        ...(snapshotLocations ? { volumeSnapshotLocations: snapshotLocations } : {}),
         ...(name === undefined ? {} : { name }),
         cluster,
         store,

@@ -3,7 +3,6 @@
  * the Deployment can configure it through env; the kube and store settings are the CLI's global ones.
  */
 import type { ValidationError } from "../../errors.ts";
-import { parseSnapshotLocationSpec } from "../../snapshot/location-spec.ts";
 import { parseDuration } from "../../util/duration.ts";
 import type { CommandSpec, FlagSpec } from "../command.ts";
 import { EXIT, UsageError } from "../errors.ts";
@@ -48,7 +47,7 @@ const FLAGS: readonly FlagSpec[] = [
   flag(
     "volume-snapshot-locations",
     "LOCATIONS",
-    "snapshot locations GC deletes backups' snapshots from, NAME=PROVIDER[?K=V&…],… (STOWAGE_VOLUME_SNAPSHOT_LOCATIONS)",
+    "snapshot locations GC deletes backups' snapshots from, NAME=PROVIDER[?K=V&…],… (STOWAGE_VOLUME_SNAPSHOT_LOCATIONS; default: the config file's)",
   ),
   flag(
     "credentials-namespace",
@@ -101,10 +100,15 @@ service account.`,
       retryPeriodMs: duration("retry-period", "STOWAGE_RETRY_PERIOD"),
       gcIntervalMs: duration("gc-interval", "STOWAGE_GC_INTERVAL"),
       gracePeriodMs: duration("grace-period", "STOWAGE_GRACE_PERIOD"),
-      volumeSnapshotLocations: splitList(
-        setting("volume-snapshot-locations", "STOWAGE_VOLUME_SNAPSHOT_LOCATIONS") ?? "",
-      ).map(parseSnapshotLocationSpec),
     };
+    const snapshotLocationsSetting = setting(
+      "volume-snapshot-locations",
+      "STOWAGE_VOLUME_SNAPSHOT_LOCATIONS",
+    );
+    const volumeSnapshotLocations =
+      (await settings.snapshotLocations(
+        snapshotLocationsSetting === undefined ? undefined : splitList(snapshotLocationsSetting),
+      )) ?? [];
     // scripts run in this process: give them the same settings `stowage run` gives a child
     Object.assign(process.env, await scriptEnvironment(settings));
     const { target } = await settings.storeTarget();
@@ -122,7 +126,12 @@ service account.`,
       ...(backend ? { backend } : {}),
       ...(credentialsNamespace ? { credentialsNamespace } : {}),
     };
-    const runner = await startRunner({ cluster, ...defined, ...(configured ? { store, podVolumes } : {}) });
+    const runner = await startRunner({
+      cluster,
+      ...defined,
+      volumeSnapshotLocations,
+      ...(configured ? { store, podVolumes } : {}),
+    });
     const stopped = new Promise<number>((resolve) => {
       let signals = 0;
       const onSignal = () => {
