@@ -143,8 +143,9 @@ the key opens it; a key that does not open it is refused and nothing changes. re
     const keyData = flags.string("key-data");
     const keyFile = flags.string("key-file");
     const credentialsNamespace = flags.string("credentials-namespace");
+    const cluster = await settings.connect();
     const result = await initRepository({
-      cluster: await settings.connect(),
+      cluster,
       backend,
       namespace,
       ...(keyData !== undefined ? { keyData } : {}),
@@ -152,7 +153,7 @@ the key opens it; a key that does not open it is refused and nothing changes. re
       ...(keySize !== undefined ? { keySize } : {}),
       ...(credentialsNamespace ? { credentialsNamespace } : {}),
       driver: localDriver(resticPath ? { resticPath } : {}),
-    });
+    }).finally(() => cluster.close());
     if (output !== "table") {
       await write(io.stdout, encodeObjects([result], { apiVersion: "v1", kind: "List" }, true, output));
       return EXIT.ok;
@@ -182,13 +183,14 @@ objects.`,
     const backend = await backendOf(target);
     const { getRepositories } = await import("../../podvolume/repository.ts");
     const credentialsNamespace = flags.string("credentials-namespace");
+    const cluster = await settings.connect();
     const repositories = await getRepositories({
-      cluster: await settings.connect(),
+      cluster,
       store,
       backend,
       ...(args.length ? { namespaces: args } : {}),
       ...(credentialsNamespace ? { credentialsNamespace } : {}),
-    });
+    }).finally(() => cluster.close());
     if (output !== "table") {
       const objects = repositories.map((r) => ({
         apiVersion: "velero.io/v1",
