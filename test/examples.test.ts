@@ -1,13 +1,24 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { promisify } from "node:util";
 import { changeStorageClass } from "../examples/change-storage-class-action.ts";
-import { backup, fsStore, listBackups, restore } from "../lib/index.ts";
-import { repoRoot } from "./support/binaries.ts";
+import {
+  backup,
+  findRepositoryKey,
+  forgetCommand,
+  fsStore,
+  initRepository,
+  listBackups,
+  localDriver,
+  repositoryAddress,
+  restore,
+} from "../lib/index.ts";
+import { repoRoot, requireBinary } from "./support/binaries.ts";
 import { onCleanup } from "./support/cleanup.ts";
 import { testEnv } from "./support/env.ts";
 import { connectTest, makeNamespace } from "./support/kube.ts";
@@ -89,6 +100,56 @@ describe("examples run as a user runs them (npx tsx …)", () => {
     const [saved] = await listBackups(fsStore(join(cwd, "backups")));
     assert.match(saved?.metadata?.name ?? "", new RegExp(`^${ns}-nightly-\\d{14}$`));
     assert.equal(saved?.metadata?.labels?.["velero.io/schedule-name"], `${ns}-nightly`);
+  });
+
+  test("examples/restic-maintenance.ts --now prunes the data of a forgotten restic snapshot", async () => {
+    const env = await testEnv();
+    const cluster = await connectTest();
+    const app = await makeNamespace(cluster, "maint-app");
+    const keys = await makeNamespace(cluster, "maint-keys");
+    const cwd = mkdtempSync(join(tmpdir(), "stowage-example-"));
+    const restic = requireBinary("RESTIC");
+    const driver = localDriver({ resticPath: restic, cacheDir: false });
+    const backend = { type: "local", path: join(cwd, "backups") } as const;
+    await initRepository({
+      cluster,
+      backend,
+      namespace: app,
+      credentialsNamespace: keys,
+      keySize: 32,
+      driver,
+    });
+    const key = await findRepositoryKey(cluster, app, { credentialsNamespace: keys });
+    assert.ok(key);
+    const repository = { address: repositoryAddress(backend, app), key };
+    const data = mkdtempSync(join(tmpdir(), "stowage-example-data-"));
+    writeFileSync(join(data, "blob.bin"), randomBytes(300_000));
+    const taken = await driver.backupDirectory({ repository, directory: data });
+    const forgot = await driver.run(
+      forgetCommand(repository.address, { snapshotIds: [taken.snapshotId] }),
+      repository,
+    );
+    assert.equal(forgot.exitCode, 0, forgot.stderr);
+
+    const { stdout } = await run(
+      join(repoRoot, "node_modules", ".bin", "tsx"),
+      [join(repoRoot, "examples", "restic-maintenance.ts"), "--now"],
+      {
+        cwd,
+        env: {
+          ...process.env,
+          KUBECONFIG: env.kube.kubeconfig,
+          STOWAGE_STORE: "./backups",
+          STOWAGE_CREDENTIALS_NAMESPACE: keys,
+          PATH: `${dirname(restic)}:${process.env.PATH ?? ""}`,
+        },
+      },
+    );
+    const pruned = new RegExp(`^${app}: pruned in \\d+ ms \\(total prune: (\\d+) blobs / .*\\)$`, "m").exec(
+      stdout,
+    );
+    assert.ok(pruned, stdout);
+    assert.ok(Number(pruned[1]) >= 1, `the forgotten snapshot's data was freed: ${stdout}`);
   });
 
   test("examples/change-storage-class-action.ts restores a PVC under another storage class", async () => {
