@@ -135,7 +135,13 @@ export {
   type VolumeLocation,
   type VolumeRestoreOutcome,
 } from "./podvolume/index.ts";
-export { getRestore, listRestores, type RestoreRecord } from "./restore/catalog.ts";
+export {
+  deleteRestore,
+  getRestore,
+  listRestores,
+  type RestoreRecord,
+  restoresOfBackup,
+} from "./restore/catalog.ts";
 export type { RestoreOptions, RestoreProgress } from "./restore/options.ts";
 export {
   DEFAULT_HIGH_PRIORITIES,

@@ -1,4 +1,5 @@
 import { type PodVolumeDeleteOptions, preparePodVolumeDeletion } from "../podvolume/forget.ts";
+import { deleteRestore, restoresOfBackup } from "../restore/catalog.ts";
 import { deleteBackupSnapshots } from "../snapshot/delete.ts";
 import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
 import { openCatalog } from "../store/catalog.ts";
@@ -62,6 +63,8 @@ export interface DeletedBackup {
   readonly deletedSnapshots: string[];
   /** restic snapshot IDs forgotten (those already gone are not listed). */
   readonly forgottenPodVolumeSnapshots: string[];
+  /** Restores made from the backup whose records were removed with it (Stowage's records only). */
+  readonly deletedRestores: string[];
 }
 
 /**
@@ -69,7 +72,9 @@ export interface DeletedBackup {
  * pod volume snapshots, then, from the store, `velero-backup.json` (so it stops being a backup at once)
  * and every other key under `backups/<name>/`. As in Velero, when a snapshot cannot be deleted — or
  * its location, or `podVolumes`, was not given — nothing is removed from the store and the error says
- * which snapshots remain; missing options are found before anything is deleted.
+ * which snapshots remain; missing options are found before anything is deleted. Once the backup is
+ * gone, so are the restores made from it (`restores/<r>/`), as Velero's deletion removes them; restores
+ * Velero wrote carry no record naming their backup and stay.
  */
 export const deleteBackup = async (
   store: ObjectStore,
@@ -80,5 +85,8 @@ export const deleteBackup = async (
   const forgetPodVolumes = await preparePodVolumeDeletion(store, name, options.podVolumes);
   const deletedSnapshots = await deleteBackupSnapshots(catalog, name, options.volumeSnapshotLocations ?? []);
   const forgottenPodVolumeSnapshots = await forgetPodVolumes();
-  return { ...(await catalog.deleteBackup(name)), deletedSnapshots, forgottenPodVolumeSnapshots };
+  const { deleted } = await catalog.deleteBackup(name);
+  const deletedRestores = deleted.length > 0 ? await restoresOfBackup(store, name) : [];
+  for (const restore of deletedRestores) await deleteRestore(store, restore);
+  return { deleted, deletedSnapshots, forgottenPodVolumeSnapshots, deletedRestores };
 };

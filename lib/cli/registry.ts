@@ -13,6 +13,7 @@ import { backupLogs } from "./commands/backup-logs.ts";
 import { helpCommand } from "./commands/help.ts";
 import { resticRepoGet, resticRepoInit, resticRepoPrune } from "./commands/restic-repo.ts";
 import { restoreCreate } from "./commands/restore-create.ts";
+import { restoreDelete } from "./commands/restore-delete.ts";
 import { restoreDescribe } from "./commands/restore-describe.ts";
 import { restoreGet } from "./commands/restore-get.ts";
 import { restoreLogs } from "./commands/restore-logs.ts";
@@ -29,7 +30,7 @@ import { version } from "./commands/version.ts";
 /** Command groups, in the order `stowage help` lists them. */
 export const GROUPS: readonly GroupSpec[] = [
   { name: "backup", summary: "Work with backups: create, get, describe, logs, download, delete" },
-  { name: "restore", summary: "Work with restores: create, get, describe, logs" },
+  { name: "restore", summary: "Work with restores: create, get, describe, logs, delete" },
   { name: "backup-location", summary: "Work with named backup locations kept in the config file" },
   { name: "snapshot-location", summary: "Work with named volume snapshot locations kept in the config file" },
   {
@@ -51,6 +52,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   restoreGet,
   restoreDescribe,
   restoreLogs,
+  restoreDelete,
   resticRepoGet,
   resticRepoPrune,
   resticRepoInit,

@@ -1,7 +1,7 @@
 import { StoreError } from "../errors.ts";
 import { decodeJsonGz } from "../store/codec.ts";
 import { restoreKeys, restoresPrefix } from "../store/layout.ts";
-import { getBuffer, type ObjectStore } from "../store/object-store.ts";
+import { getBuffer, listAll, type ObjectStore } from "../store/object-store.ts";
 import type { Results } from "../store/types.ts";
 
 /** A restore record as written to `restores/<r>/restore-<r>.json` (Velero's Restore object shape). */
@@ -60,3 +60,22 @@ export const getRestore = async (
     : null;
   return { restore, results };
 };
+
+/**
+ * Deletes restore `name` from the store: its record `restore-<r>.json` first (so it stops being listed
+ * at once), then every other key under `restores/<r>/` (log, results, resource list, volume info).
+ * Returns the keys removed; empty when the restore did not exist. The cluster is not touched.
+ */
+export const deleteRestore = async (store: ObjectStore, name: string): Promise<{ deleted: string[] }> => {
+  const keys = restoreKeys(name);
+  const all = await listAll(store, keys.dir);
+  if (all.length === 0) return { deleted: [] };
+  if (all.includes(keys.record)) await store.delete(keys.record);
+  const rest = all.filter((key) => key !== keys.record);
+  for (const key of rest) await store.delete(key);
+  return { deleted: all.includes(keys.record) ? [keys.record, ...rest] : rest };
+};
+
+/** The names of the restores recorded in `store` that were made from backup `backupName`. */
+export const restoresOfBackup = async (store: ObjectStore, backupName: string): Promise<string[]> =>
+  (await listRestores(store)).filter((r) => r.spec.backupName === backupName).map((r) => r.metadata.name);

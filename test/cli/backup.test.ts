@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
+import { onCleanup } from "../support/cleanup.ts";
 import { testEnv } from "../support/env.ts";
 import { connectTest, makeNamespace } from "../support/kube.ts";
 import { type CliResult, minioEnv, onTerminal, stowage, tempBucket, tempDir } from "./support.ts";
@@ -181,13 +182,36 @@ for (const c of cases) {
       assert.equal(statSync(join(cwd, "copy.tgz")).size, statSync(file).size);
     });
 
-    test("delete needs --confirm without a terminal, then removes the backup", async () => {
+    test("delete needs --confirm without a terminal, then removes the backup and the restores made from it", async () => {
+      const restoreName = `${ns}-copy`;
+      onCleanup(async () => (await connectTest()).delete("namespaces", restoreName).catch(() => undefined));
+      ok(
+        await cli([
+          "restore",
+          "create",
+          restoreName,
+          "--from-backup",
+          name,
+          ...kube,
+          "--namespace-mappings",
+          `${ns}:${restoreName}`,
+        ]),
+        "restore",
+      );
+      ok(await cli(["restore", "get", restoreName]), "restore get");
       const refused = await cli(["backup", "delete", name]);
       assert.equal(refused.code, 2);
       assert.match(refused.stderr, /pass --confirm/);
       assert.match(refused.stderr, /run "stowage backup delete --help" for usage/);
       const deleted = ok(await cli(["backup", "delete", name, "--confirm"]), "delete");
-      assert.match(deleted.stdout, new RegExp(`Backup "${name}" deleted \\(\\d+ objects removed`));
+      assert.match(
+        deleted.stdout,
+        new RegExp(
+          `Backup "${name}" deleted \\(\\d+ objects removed from .*, its restore\\(s\\) ${restoreName} removed\\)`,
+        ),
+      );
+      const restoreGone = await cli(["restore", "get", restoreName]);
+      assert.equal(restoreGone.code, 1, "the restore went with its backup, as in Velero");
       const gone = await cli(["backup", "get", name]);
       assert.equal(gone.code, 1);
       assert.match(gone.stderr, new RegExp(`^stowage: backup "${name}" does not exist in `));

@@ -156,6 +156,28 @@ describe("stowage restore on a directory store", () => {
     assert.match(missing.stderr, /restore "nope" does not exist/);
   });
 
+  test("delete needs --confirm without a terminal, removes the restore from the store, not from the cluster", async () => {
+    const refused = await cli(["restore", "delete", restoreName]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /deleting restores needs confirmation: pass --confirm/);
+    const both = await cli(["restore", "delete", restoreName, "--all", "--confirm"]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /exactly one of them/);
+    const deleted = ok(await cli(["restore", "delete", restoreName, "--confirm"]), "delete");
+    assert.match(
+      deleted.stdout,
+      new RegExp(`^Restore "${restoreName}" deleted \\(\\d+ objects removed from `),
+    );
+    const gone = await cli(["restore", "get", restoreName]);
+    assert.equal(gone.code, 1);
+    const again = await cli(["restore", "delete", restoreName, "--confirm"]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, new RegExp(`restore "${restoreName}" does not exist in `));
+    const none = await cli(["restore", "delete", "--all", "--confirm"]);
+    assert.equal(none.code, 0);
+    assert.match(none.stderr, /^No restores to delete in /);
+  });
+
   test("on a terminal, create shows a progress line on stderr", async () => {
     const screen = await onTerminal([
       ...["restore", "create", `${ns}-tty`, "--from-backup", backupName, "--dry-run"],

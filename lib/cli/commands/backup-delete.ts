@@ -20,7 +20,7 @@ export const backupDelete: CommandSpec = {
   path: ["backup", "delete"],
   summary: "Delete backups from the store",
   description:
-    "Deletes each backup's volume snapshots (from --volume-snapshot-locations) and restic pod volume snapshots (restic forget, run locally with the keys from the cluster), then every object of it from the store. A backup whose snapshots cannot be deleted stays whole.",
+    "Deletes each backup's volume snapshots (from --volume-snapshot-locations) and restic pod volume snapshots (restic forget, run locally with the keys from the cluster), then every object of it from the store, and the restores made from it. A backup whose snapshots cannot be deleted stays whole.",
   args: { usage: "NAME...", min: 0, max: Number.POSITIVE_INFINITY },
   flags: [
     { name: "confirm", type: "boolean", description: "delete without asking" },
@@ -111,11 +111,8 @@ export const backupDelete: CommandSpec = {
     try {
       for (const name of names) {
         try {
-          const { deleted, deletedSnapshots, forgottenPodVolumeSnapshots } = await deleteBackup(
-            store,
-            name,
-            await optionsFor(name),
-          );
+          const { deleted, deletedSnapshots, forgottenPodVolumeSnapshots, deletedRestores } =
+            await deleteBackup(store, name, await optionsFor(name));
           if (deleted.length === 0) {
             io.stderr.write(
               `stowage: backup "${name}" does not exist in ${store.location}: run "stowage backup get" to see what exists\n`,
@@ -131,6 +128,7 @@ export const backupDelete: CommandSpec = {
               ...(forgottenPodVolumeSnapshots.length
                 ? [`${forgottenPodVolumeSnapshots.length} restic snapshot(s) forgotten`]
                 : []),
+              ...(deletedRestores.length ? [`its restore(s) ${deletedRestores.join(", ")} removed`] : []),
             ].join(", ")}).\n`,
           );
         } catch (error) {
