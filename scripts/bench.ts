@@ -67,6 +67,7 @@ try {
     namespaces: args.namespaces,
     rounds: args.rounds,
     cpuProfile: args.cpuProfile,
+    backupOnly: args.backupOnly,
     serverPids: env.pids,
     ...(args.outDir ? { outDir: args.outDir } : {}),
   });

@@ -8,12 +8,14 @@ export interface BenchArgs {
   readonly rounds: number;
   readonly outDir: string | undefined;
   readonly cpuProfile: boolean;
+  /** Only the backup variants (no restore rounds): quick A/B runs of backup changes. */
+  readonly backupOnly: boolean;
   /** Run the restic bench (Job path vs bare restic) instead of the backup/restore bench. */
   readonly restic: boolean;
   readonly help: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--tier 10k|50k|100k] [--objects N] [--namespaces N] [--rounds N] [--out DIR] [--cpu-prof]
+export const USAGE = `usage: npm run bench -- [--tier 10k|50k|100k] [--objects N] [--namespaces N] [--rounds N] [--out DIR] [--cpu-prof] [--backup-only]
 
   --tier T        a standard size: 10k (the default), or the large tiers 50k and 100k (one round each
                   unless --rounds says otherwise; 100k takes about an hour on 2 cores)
@@ -22,6 +24,8 @@ export const USAGE = `usage: npm run bench -- [--tier 10k|50k|100k] [--objects N
   --rounds N      alternating rounds (default 3; 1 for the 50k and 100k tiers)
   --out DIR       where JSON and SVG go (default bench-results/)
   --cpu-prof      write a CPU profile of every worker into <out>/profiles
+  --backup-only   only the backup variants (raw LIST, backups, actions, MinIO): a quick A/B of a
+                  backup change, e.g. --backup-only --rounds 8; the restore goal reads n/a
   --restic        instead: restic through a Job vs bare restic on the same pod volume (rounds default 3)`;
 
 /** The standard sizes: objects seeded, and rounds by default. */
@@ -49,6 +53,7 @@ export const parseBenchArgs = (argv: readonly string[]): BenchArgs => {
       rounds: { type: "string" },
       out: { type: "string" },
       "cpu-prof": { type: "boolean" },
+      "backup-only": { type: "boolean" },
       restic: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -64,6 +69,7 @@ export const parseBenchArgs = (argv: readonly string[]): BenchArgs => {
     rounds: positive("rounds", values.rounds, tier.rounds),
     outDir: values.out,
     cpuProfile: values["cpu-prof"] === true,
+    backupOnly: values["backup-only"] === true,
     restic: values.restic === true,
     help: values.help === true,
   };

@@ -76,8 +76,13 @@ export const goals = (
 ): Goal[] => {
   const rss = (v: string) => summary.find((s) => s.variant === v)?.peakRssMb ?? Number.NaN;
   const floor = backupFloorRatio(summary, cores);
-  const peak = Math.max(rss("backup-fs"), rss("backup-s3"), rss("restore-fs"));
-  const runnerPeak = Math.max(rss("backup-fs-runner"), rss("restore-fs-runner"));
+  // the largest of those measured (a --backup-only run has no restore)
+  const largest = (...values: number[]) => {
+    const measured = values.filter(Number.isFinite);
+    return measured.length > 0 ? Math.max(...measured) : Number.NaN;
+  };
+  const peak = largest(rss("backup-fs"), rss("backup-s3"), rss("restore-fs"));
+  const runnerPeak = largest(rss("backup-fs-runner"), rss("restore-fs-runner"));
   const mb = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)} MB` : "n/a");
   const check = (value: number, ok: (v: number) => boolean) => (Number.isFinite(value) ? ok(value) : null);
   return [

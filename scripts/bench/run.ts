@@ -51,6 +51,8 @@ export interface BenchOptions {
   readonly progress?: boolean;
   /** Write a CPU profile of every worker into `<outDir>/profiles` (`node --cpu-prof`). @default false */
   readonly cpuProfile?: boolean;
+  /** Skip the restore variants. @default false */
+  readonly backupOnly?: boolean;
   /**
    * Process ids of the control plane; the CPU time of those that are kube-apiserver or etcd is reported
    * per operation (Linux).
@@ -204,7 +206,8 @@ export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
     const itemsInNamespaces = await settle(cluster, sources);
 
     const samples: Sample[] = [];
-    const total = rounds * (BACKUP_VARIANTS.length + RESTORE_VARIANTS.length) + 1;
+    const restoreVariantsRun = options.backupOnly ? [] : RESTORE_VARIANTS;
+    const total = rounds * (BACKUP_VARIANTS.length + restoreVariantsRun.length) + 1;
     let step = 0;
     const measure = async (variant: Variant | "idle", round: number, request: WorkerRequest) => {
       checkAbort();
@@ -264,7 +267,7 @@ export const runBench = async (options: BenchOptions): Promise<BenchResult> => {
         "restore-fs-runner": mapping(sources, `bench-${runId}-m${round}`),
       };
       for (const map of Object.values(targetMaps)) for (const ns of Object.values(map)) toDelete.add(ns);
-      const restoreVariants = order(RESTORE_VARIANTS);
+      const restoreVariants = order(restoreVariantsRun);
       for (const [i, variant] of restoreVariants.entries()) {
         const targetMap = targetMaps[variant] ?? {};
         const targets = Object.values(targetMap);

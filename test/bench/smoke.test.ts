@@ -6,9 +6,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { parseBenchArgs } from "../../scripts/bench/args.ts";
+import { goals, ratios } from "../../scripts/bench/report.ts";
 import { runBench } from "../../scripts/bench/run.ts";
 import { memoryEnvOf, runnerMemoryEnv } from "../../scripts/bench/runner-env.ts";
 import { waitForQuiet } from "../../scripts/bench/server-cpu.ts";
+import type { VariantSummary } from "../../scripts/bench/stats.ts";
+import type { Variant } from "../../scripts/bench/types.ts";
 import { testEnv } from "../support/env.ts";
 
 const outDir = mkdtempSync(join(tmpdir(), "stowage-bench-smoke-"));
@@ -113,4 +117,37 @@ test("waitForQuiet tells an idle process from one that keeps a core busy", {
     idle.kill("SIGKILL");
     busy.kill("SIGKILL");
   }
+});
+
+test("--backup-only: parsed, and a run without restores reports the RSS it measured and n/a for the rest", () => {
+  assert.equal(parseBenchArgs(["--backup-only", "--rounds", "8"]).backupOnly, true);
+  assert.equal(parseBenchArgs([]).backupOnly, false);
+  const summary = (variant: Variant, peakRssMb: number): VariantSummary => ({
+    variant,
+    rounds: 8,
+    items: 130_000,
+    medianMs: 1000,
+    itemsPerSecond: 130,
+    medianCpuMs: 900,
+    medianApiserverCpuMs: Number.NaN,
+    medianEtcdCpuMs: Number.NaN,
+    peakRssMb,
+    errors: 0,
+  });
+  const backupOnly = [
+    summary("raw-list", 180),
+    summary("backup-fs", 240),
+    summary("backup-s3", 260),
+    summary("backup-fs-runner", 200),
+  ];
+  const noRestore = { ...ratios([]), backupVsRawList: 1.2, tenActionsVsNone: 1.01 };
+  const [backupGoal, restoreGoal, rssGoal] = goals(100_000, noRestore, backupOnly);
+  assert.equal(backupGoal?.met, true);
+  assert.equal(restoreGoal?.met, null);
+  assert.equal(restoreGoal?.measured, "n/a");
+  assert.equal(rssGoal?.met, false, "260 MB measured");
+  assert.match(
+    rssGoal?.measured ?? "",
+    /^260 MB \(runner image settings: 200 MB; raw LIST: 180 MB \/ n\/a\)/,
+  );
 });
