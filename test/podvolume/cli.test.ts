@@ -208,7 +208,7 @@ test("backup create, restore create and backup delete with --fs-backup-driver jo
   assert.match(
     deleted.stdout,
     new RegExp(
-      `^Backup "${name}" deleted \\(\\d+ objects removed from .*, 1 restic snapshot\\(s\\) forgotten\\)\\.\\n$`,
+      `^Backup "${name}" deleted \\(\\d+ objects removed from .*, 1 restic snapshot\\(s\\) forgotten, its restore\\(s\\) ${name}-\\d{14} removed\\)\\.\\n$`,
     ),
   );
   assert.deepEqual(await inRepository(), []);
