@@ -1,7 +1,8 @@
 import { StoreError } from "../errors.ts";
+import { deleteDirectory } from "../store/catalog.ts";
 import { decodeJsonGz } from "../store/codec.ts";
 import { restoreKeys, restoresPrefix } from "../store/layout.ts";
-import { getBuffer, listAll, type ObjectStore } from "../store/object-store.ts";
+import { getBuffer, type ObjectStore } from "../store/object-store.ts";
 import type { Results } from "../store/types.ts";
 
 /** A restore record as written to `restores/<r>/restore-<r>.json` (Velero's Restore object shape). */
@@ -68,12 +69,7 @@ export const getRestore = async (
  */
 export const deleteRestore = async (store: ObjectStore, name: string): Promise<{ deleted: string[] }> => {
   const keys = restoreKeys(name);
-  const all = await listAll(store, keys.dir);
-  if (all.length === 0) return { deleted: [] };
-  if (all.includes(keys.record)) await store.delete(keys.record);
-  const rest = all.filter((key) => key !== keys.record);
-  for (const key of rest) await store.delete(key);
-  return { deleted: all.includes(keys.record) ? [keys.record, ...rest] : rest };
+  return deleteDirectory(store, keys.dir, keys.record);
 };
 
 /** The names of the restores recorded in `store` that were made from backup `backupName`. */

@@ -77,6 +77,25 @@ const mapLimit = async <T, R>(
   return out;
 };
 
+/**
+ * Deletes every key under `dir`: `marker` first and alone (the key whose presence makes the directory a
+ * backup or a restore, so it stops being one at once), then the rest, `concurrency` at a time. Returns
+ * the keys removed, the marker first; empty when there was nothing.
+ */
+export const deleteDirectory = async (
+  store: ObjectStore,
+  dir: string,
+  marker: string,
+  concurrency = 16,
+): Promise<{ deleted: string[] }> => {
+  const all = await listAll(store, dir);
+  if (all.length === 0) return { deleted: [] };
+  if (all.includes(marker)) await store.delete(marker);
+  const rest = all.filter((key) => key !== marker);
+  await mapLimit(rest, concurrency, (key) => store.delete(key));
+  return { deleted: all.includes(marker) ? [marker, ...rest] : rest };
+};
+
 /** A catalog over `store`. */
 export const openCatalog = (store: ObjectStore, options: { concurrency?: number } = {}): Catalog => {
   const concurrency = options.concurrency ?? 16;
@@ -158,14 +177,9 @@ export const openCatalog = (store: ObjectStore, options: { concurrency?: number 
     },
 
     async deleteBackup(name) {
+      // velero-backup.json, the marker of completeness, goes first
       const keys = backupKeys(name);
-      const all = await listAll(store, keys.dir);
-      if (all.length === 0) return { deleted: [] };
-      // The marker of completeness goes first, alone; then the rest.
-      if (all.includes(keys.metadata)) await store.delete(keys.metadata);
-      const rest = all.filter((key) => key !== keys.metadata);
-      await mapLimit(rest, concurrency, (key) => store.delete(key));
-      return { deleted: all.includes(keys.metadata) ? [keys.metadata, ...rest] : rest };
+      return deleteDirectory(store, keys.dir, keys.metadata, concurrency);
     },
 
     async findUnknownTopLevelDirs() {
