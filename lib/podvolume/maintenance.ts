@@ -7,9 +7,9 @@
 import type { Cluster } from "../kube/client.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import { type ResticBackend, repositoryAddress, resticBackend } from "./backend.ts";
-import { DEFAULT_CREDENTIALS_NAMESPACE, findRepositoryKey } from "./keys.ts";
+import { DEFAULT_CREDENTIALS_NAMESPACE } from "./keys.ts";
 import { type LocalDriver, localDriver, type PruneOutcome } from "./local-driver.ts";
-import { getRepositories } from "./repository.ts";
+import { findRepositories } from "./repository.ts";
 
 /** Options of {@link pruneRepositories}. */
 export interface PruneRepositoriesOptions {
@@ -60,7 +60,7 @@ export const pruneRepositories = async (
   const credentialsNamespace = options.credentialsNamespace ?? DEFAULT_CREDENTIALS_NAMESPACE;
   const driver = options.driver ?? localDriver();
   const signal = options.signal ? { signal: options.signal } : {};
-  const repositories = await getRepositories({
+  const repositories = await findRepositories({
     cluster: options.cluster,
     store: options.store,
     backend,
@@ -68,14 +68,13 @@ export const pruneRepositories = async (
     ...(options.namespaces?.length ? { namespaces: options.namespaces } : {}),
   });
   const result: PruneRepositoriesResult = { pruned: [], errors: [], skipped: [] };
-  for (const { namespace, repository, status } of repositories) {
+  for (const { namespace, repository, status, key } of repositories) {
     options.signal?.throwIfAborted();
     if (status === "NotInitialized") {
       result.skipped.push({ namespace, reason: `no repository at ${repository}` });
       continue;
     }
     try {
-      const key = await findRepositoryKey(options.cluster, namespace, { credentialsNamespace, ...signal });
       if (!key) {
         throw new Error(
           `no key for it in the Secrets of namespace ${credentialsNamespace}: is credentialsNamespace right?`,

@@ -148,11 +148,8 @@ export interface RepositoryStatus {
   readonly key?: KeyRef;
 }
 
-/**
- * The repositories of a location: every `restic/<ns>/` that holds a `config`, plus the namespaces given
- * in `namespaces`, each with the key that would open it. Reads the store and the Secrets only.
- */
-export const getRepositories = async (options: {
+/** Options of {@link getRepositories}. */
+export interface GetRepositoriesOptions {
   readonly cluster: Cluster;
   readonly store: ObjectStore;
   readonly backend: ResticBackend;
@@ -160,11 +157,16 @@ export const getRepositories = async (options: {
   readonly namespaces?: readonly string[];
   /** @default "velero" */
   readonly credentialsNamespace?: string;
-}): Promise<RepositoryStatus[]> => {
+}
+
+/** {@link getRepositories} with the keys themselves, for callers that go on to open the repositories. */
+export const findRepositories = async (
+  options: GetRepositoriesOptions,
+): Promise<Array<Omit<RepositoryStatus, "key"> & { readonly key?: RepositoryKey }>> => {
   const names = options.namespaces?.length
     ? [...new Set(options.namespaces)]
     : (await options.store.listCommonPrefixes("restic/", "/")).map((p) => p.slice("restic/".length, -1));
-  const out: RepositoryStatus[] = [];
+  const out: Array<Omit<RepositoryStatus, "key"> & { readonly key?: RepositoryKey }> = [];
   for (const namespace of names.sort()) {
     const exists = await options.store.exists(`${resticRepoPrefix(namespace)}/config`);
     const key = await findRepositoryKey(options.cluster, namespace, {
@@ -175,11 +177,21 @@ export const getRepositories = async (options: {
       namespace,
       repository: repositoryAddress(options.backend, namespace).url,
       status: !exists ? "NotInitialized" : key ? "Ready" : "NoKey",
-      ...(key ? { key: key.toJSON() } : {}),
+      ...(key ? { key } : {}),
     });
   }
   return out;
 };
+
+/**
+ * The repositories of a location: every `restic/<ns>/` that holds a `config`, plus the namespaces given
+ * in `namespaces`, each with the key that would open it. Reads the store and the Secrets only.
+ */
+export const getRepositories = async (options: GetRepositoriesOptions): Promise<RepositoryStatus[]> =>
+  (await findRepositories(options)).map(({ key, ...status }) => ({
+    ...status,
+    ...(key ? { key: key.toJSON() } : {}),
+  }));
 
 /** Opens repositories for one backup or restore run, once per namespace. */
 export interface RepositoryOpener {
