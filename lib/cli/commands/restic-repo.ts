@@ -3,7 +3,6 @@
  * `<prefix>/restic/<namespace>` of the store (Ark's `restic repo init --key-data/--key-file/--key-size`,
  * Velero's `repo get`). Keys are kept in the Secret `stowage-repo-credentials` and never printed.
  */
-import { resolve } from "node:path";
 import type { Cluster } from "../../kube/client.ts";
 import { type ResticBackend, resticBackend } from "../../podvolume/backend.ts";
 import type { PodVolumeOptions } from "../../podvolume/options.ts";
@@ -11,8 +10,7 @@ import type { CommandSpec, FlagSpec } from "../command.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import type { Flags } from "../flags.ts";
 import { encode, encodeObjects, formatTable, write } from "../output.ts";
-import type { StoreTarget } from "../stores.ts";
-import { toBackupLocation } from "../stores.ts";
+import { openStoreTarget, type StoreTarget } from "../stores.ts";
 import { STORAGE_LOCATION_FLAG } from "./shared.ts";
 
 export const CREDENTIALS_FLAG: FlagSpec = {
@@ -29,24 +27,12 @@ const RESTIC_FLAG: FlagSpec = {
   description: "the restic binary (default: restic on PATH)",
 };
 
-/** The restic backend of the CLI's store (credentials from the AWS chain, as for the store itself). */
-export const backendOf = (target: StoreTarget): Promise<ResticBackend> => {
-  switch (target.kind) {
-    case "directory":
-      return Promise.resolve({ type: "local", path: resolve(target.path) });
-    case "s3":
-      return resticBackend({
-        s3: {
-          bucket: target.bucket,
-          prefix: target.prefix,
-          ...(target.endpoint ? { endpoint: target.endpoint, forcePathStyle: true } : {}),
-          ...(target.region ? { region: target.region } : {}),
-        },
-      });
-    case "location":
-      return resticBackend({ location: toBackupLocation(target.location) });
-  }
-};
+/**
+ * The restic backend of the CLI's store: the store the target opens (no I/O) tells restic where it is;
+ * S3 credentials come from the AWS chain, as for the store itself.
+ */
+export const backendOf = (target: StoreTarget): Promise<ResticBackend> =>
+  resticBackend({ store: openStoreTarget(target) });
 
 /** Flags of `backup create` / `restore create` that turn on restic for pod volumes. */
 export const FS_BACKUP_FLAGS: readonly FlagSpec[] = [
