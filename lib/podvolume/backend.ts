@@ -62,6 +62,17 @@ export interface RepositoryAddress {
   readonly globalArgs: readonly string[];
 }
 
+/** Just the fields restic takes from resolved AWS credentials (an SDK identity carries more). */
+const resticCredentials = (resolved: {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string | undefined;
+}): ResticS3Credentials => ({
+  accessKeyId: resolved.accessKeyId,
+  secretAccessKey: resolved.secretAccessKey,
+  ...(resolved.sessionToken ? { sessionToken: resolved.sessionToken } : {}),
+});
+
 /** restic's variables for static S3 credentials (secret: never printed). */
 export const credentialsEnv = (credentials: ResticS3Credentials): Record<string, string> => ({
   AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -79,12 +90,7 @@ export const awsChainCredentials = async (): Promise<ResticS3Credentials | undef
     region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
   });
   try {
-    const resolved = await client.config.credentials();
-    return {
-      accessKeyId: resolved.accessKeyId,
-      secretAccessKey: resolved.secretAccessKey,
-      ...(resolved.sessionToken ? { sessionToken: resolved.sessionToken } : {}),
-    };
+    return resticCredentials(await client.config.credentials());
   } catch {
     return undefined;
   } finally {
@@ -132,12 +138,7 @@ export type ResticBackendSource =
 const staticCredentials = async (options: S3StoreOptions): Promise<ResticS3Credentials | undefined> => {
   if (options.credentials) {
     const given = options.credentials;
-    const resolved = typeof given === "function" ? await given() : given;
-    return {
-      accessKeyId: resolved.accessKeyId,
-      secretAccessKey: resolved.secretAccessKey,
-      ...(resolved.sessionToken ? { sessionToken: resolved.sessionToken } : {}),
-    };
+    return resticCredentials(typeof given === "function" ? await given() : given);
   }
   if (options.credentialsFile) return credentialsFromFile(options.credentialsFile, options.profile)();
   return undefined;
