@@ -8,7 +8,6 @@ import type { CommandSpec, FlagSpec } from "../command.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { splitList } from "../flags.ts";
 import { DEFAULT_STORE_DIR } from "../stores.ts";
-import { backendOf } from "./restic-repo.ts";
 import { scriptEnvironment } from "./run.ts";
 
 const flag = (name: string, placeholder: string, description: string): FlagSpec => ({
@@ -118,14 +117,9 @@ service account.`,
     const { startRunner } = await import("../../../runner/runner.ts");
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     const credentialsNamespace = setting("credentials-namespace", "STOWAGE_CREDENTIALS_NAMESPACE");
-    // GC forgets expired backups' restic snapshots with restic in this container; a location restic
-    // cannot use fails those deletions (reported per backup), not the runner
-    const backend = configured ? await backendOf(target).catch(() => undefined) : undefined;
-    const podVolumes = {
-      cluster,
-      ...(backend ? { backend } : {}),
-      ...(credentialsNamespace ? { credentialsNamespace } : {}),
-    };
+    // GC forgets expired backups' restic snapshots with restic in this container, the backend derived
+    // from the store; a location restic cannot use fails those deletions (reported per backup), not the runner
+    const podVolumes = { cluster, ...(credentialsNamespace ? { credentialsNamespace } : {}) };
     const runner = await startRunner({
       cluster,
       ...defined,
