@@ -11,7 +11,7 @@ import type { CommandSpec } from "../command.ts";
 import { chooseForDeletion, deletionFlags, deletionRequest, missingMessage } from "../deletion.ts";
 import { EXIT, messageOf } from "../errors.ts";
 import { write } from "../output.ts";
-import { backendOf, CREDENTIALS_FLAG } from "./restic-repo.ts";
+import { CREDENTIALS_FLAG } from "./restic-repo.ts";
 import { STORAGE_LOCATION_FLAG } from "./shared.ts";
 
 /** `stowage backup delete`. */
@@ -43,7 +43,7 @@ export const backupDelete: CommandSpec = {
     const request = deletionRequest("backup", args, flags, io, command.path);
     const snapshotLocations =
       (await settings.snapshotLocations(flags.list("volume-snapshot-locations"))) ?? [];
-    const { store, target } = await settings.openStore(flags.string("storage-location"));
+    const { store } = await settings.openStore(flags.string("storage-location"));
     const names = await chooseForDeletion(request, io, store.location, async () =>
       (await listBackups(store)).map((b: Backup) => ({
         name: b.metadata?.name ?? "",
@@ -59,11 +59,7 @@ export const backupDelete: CommandSpec = {
     const optionsFor = async (name: string): Promise<DeleteBackupOptions> => {
       if (podVolumes === undefined && (await backupPodVolumeSnapshots(store, name)).count > 0) {
         cluster = await settings.connect();
-        podVolumes = {
-          cluster,
-          backend: await backendOf(target),
-          ...(credentialsNamespace ? { credentialsNamespace } : {}),
-        };
+        podVolumes = { cluster, ...(credentialsNamespace ? { credentialsNamespace } : {}) };
       }
       return {
         volumeSnapshotLocations: snapshotLocations,
