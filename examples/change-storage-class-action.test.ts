@@ -10,9 +10,8 @@ import type { Cluster, KubeObject } from "stowage";
 import { extractArchive } from "stowage/format";
 import { changeStorageClass } from "./change-storage-class-action.ts";
 
-const fixtures =
-  process.env.STOWAGE_VELERO_FIXTURES ??
-  join(import.meta.dirname, "..", "..", "shared", "fixtures", "velero-1.18.3");
+// Backups a real Velero 1.18.3 wrote, kept with the repository's tests.
+const fixtures = join(import.meta.dirname, "..", "test", "fixtures", "velero-1.18.3");
 
 const withClass = (claim: KubeObject, storageClassName: string): KubeObject => ({
   ...claim,

@@ -8,9 +8,8 @@ import type { Cluster, KubeObject } from "stowage";
 import { extractArchive } from "stowage/format";
 import { redactSecretKey } from "./redact-secret-action.ts";
 
-const fixtures =
-  process.env.STOWAGE_VELERO_FIXTURES ??
-  join(import.meta.dirname, "..", "..", "shared", "fixtures", "velero-1.18.3");
+// Backups a real Velero 1.18.3 wrote, kept with the repository's tests.
+const fixtures = join(import.meta.dirname, "..", "test", "fixtures", "velero-1.18.3");
 
 test("redacts the password of the shop Secret from a real backup, and leaves other keys alone", async () => {
   const name = "shop-ns-20261122031500";

@@ -4,14 +4,12 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
 import tar from "tar-stream";
+import { VELERO_BACKUPS } from "../support/velero-fixtures.ts";
 
-/** Backups written by a real Velero 1.18.3, in the shared/ folder beside the repository. */
-export const FIXTURES =
-  process.env["STOWAGE_VELERO_FIXTURES"] ??
-  fileURLToPath(new URL("../../../shared/fixtures/velero-1.18.3/backups", import.meta.url));
+/** Backups written by a real Velero 1.18.3 (test/fixtures/velero-1.18.3/backups). */
+export const FIXTURES = VELERO_BACKUPS;
 export const FIXTURE_BACKUPS = ["shop-ns-20261122031500", "shop-nightly-20261122030000"] as const;
 
 /** Path of a fixture backup's tarball. */

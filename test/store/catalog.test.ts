@@ -11,8 +11,9 @@ import { decodeBackupMetadata } from "../../lib/store/codec.ts";
 import { fsStore } from "../../lib/store/fs-store.ts";
 import { getText, listAll, type ObjectStore } from "../../lib/store/object-store.ts";
 import type { Backup } from "../../lib/store/types.ts";
+import { VELERO_FIXTURES } from "../support/velero-fixtures.ts";
 
-const FIXTURES = join(import.meta.dirname, "..", "..", "..", "shared", "fixtures", "velero-1.18.3");
+const FIXTURES = VELERO_FIXTURES;
 const NIGHTLY = "shop-nightly-20261122030000";
 const NS = "shop-ns-20261122031500";
 

@@ -15,8 +15,9 @@ import {
   goJsonStringify,
 } from "../../lib/store/codec.ts";
 import type { Backup } from "../../lib/store/types.ts";
+import { VELERO_BACKUPS } from "../support/velero-fixtures.ts";
 
-const BACKUPS = join(import.meta.dirname, "..", "..", "..", "shared", "fixtures", "velero-1.18.3", "backups");
+const BACKUPS = VELERO_BACKUPS;
 const names = readdirSync(BACKUPS).sort();
 
 /** A deep copy with every object's keys in reverse order. */

@@ -22,8 +22,9 @@ import { type S3StoreOptions, s3Store } from "../../lib/store/s3-store.ts";
 import { type Minio, startMinio } from "../support/minio.ts";
 import { freePort } from "../support/processes.ts";
 import { objectStoreContract } from "./store-contract.ts";
+import { VELERO_FIXTURES } from "../support/velero-fixtures.ts";
 
-const FIXTURES = join(import.meta.dirname, "..", "..", "..", "shared", "fixtures", "velero-1.18.3");
+const FIXTURES = VELERO_FIXTURES;
 
 let minio: Minio;
 let raw: S3Client;
