@@ -21,8 +21,8 @@ import { getText, listAll, type ObjectStore } from "../../lib/store/object-store
 import { type S3StoreOptions, s3Store } from "../../lib/store/s3-store.ts";
 import { type Minio, startMinio } from "../support/minio.ts";
 import { freePort } from "../support/processes.ts";
-import { objectStoreContract } from "./store-contract.ts";
 import { VELERO_FIXTURES } from "../support/velero-fixtures.ts";
+import { objectStoreContract } from "./store-contract.ts";
 
 const FIXTURES = VELERO_FIXTURES;
 
