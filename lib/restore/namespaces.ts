@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Cluster } from "../kube/client.ts";
 import { isAlreadyExists } from "../kube/errors.ts";
 import type { KubeObject } from "../kube/types.ts";
+import { poll, pollDone, pollPending } from "../util/poll.ts";
 
 /** Outcome of making sure a target namespace exists. */
 export interface NamespaceOutcome {
@@ -28,17 +28,20 @@ export const createNamespaceEnsurer = (deps: {
   const plannedOnly = new Set<string>();
 
   const ensure = async (target: string, original: string): Promise<NamespaceOutcome> => {
-    const deadline = Date.now() + deps.terminatingTimeoutMs;
-    for (;;) {
-      const live = await deps.cluster.tryGet("namespaces", target, { signal: deps.signal });
-      if (!live) break;
-      const phase = (live.status as { phase?: string } | undefined)?.phase;
-      if (phase !== "Terminating") return { action: "skip", reason: "namespace exists" };
-      if (Date.now() > deadline) {
-        throw new Error(`namespace ${target} is still terminating after ${deps.terminatingTimeoutMs} ms`);
-      }
-      await sleep(250, undefined, { signal: deps.signal });
+    const exists = await poll(
+      `namespace ${target} to finish terminating`,
+      async () => {
+        const live = await deps.cluster.tryGet("namespaces", target, { signal: deps.signal });
+        if (!live) return pollDone(false);
+        const phase = (live.status as { phase?: string } | undefined)?.phase;
+        return phase === "Terminating" ? pollPending(phase) : pollDone(true);
+      },
+      { intervalMs: 250, timeoutMs: deps.terminatingTimeoutMs, signal: deps.signal },
+    );
+    if (!exists.done) {
+      throw new Error(`namespace ${target} is still terminating after ${deps.terminatingTimeoutMs} ms`);
     }
+    if (exists.value) return { action: "skip", reason: "namespace exists" };
     const source = await deps.backedUp(original);
     const object: KubeObject = {
       apiVersion: "v1",

@@ -27,6 +27,7 @@ import { createRepositoryOpener } from "../podvolume/repository.ts";
 import { type PendingVolume, restoreVolumeInfo, snapshotsOf } from "../podvolume/restore-plan.ts";
 import { restoreWaitContainer, withRestoreWait } from "../podvolume/restore-wait.ts";
 import { volumeDirectory } from "../podvolume/selection.ts";
+import { poll, pollDone, pollPending } from "../util/poll.ts";
 import { RESTORE_NAME_LABEL, validLabelValue } from "./reset.ts";
 
 interface PendingPod {
@@ -83,41 +84,54 @@ export const createPodVolumeRestorer = (deps: {
     },
   };
 
-  /** The pod once it is scheduled (its UID and node), or undefined at the deadline. */
-  const scheduled = async (pod: PendingPod, deadline: number, signal: AbortSignal) => {
-    for (;;) {
-      const live = await cluster.tryGet("pods", pod.name, { namespace: pod.namespace, signal });
-      const labels = live?.metadata?.labels ?? {};
-      if (live && labels[RESTORE_NAME_LABEL] !== validLabelValue(deps.restore.name)) {
-        throw new Error("the pod existed before and was not created by this restore");
-      }
-      const node = (live?.spec as { nodeName?: string } | undefined)?.nodeName;
-      if (live && node) return { pod: live, node };
-      if (Date.now() > deadline || signal.aborted) return undefined;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+  /** The pod once it is scheduled (its UID and node), or undefined when `timeoutMs` passes first. */
+  const scheduled = async (pod: PendingPod, timeoutMs: number, signal: AbortSignal) => {
+    const outcome = await poll(
+      `pod ${pod.namespace}/${pod.name} to be scheduled`,
+      async () => {
+        const live = await cluster.tryGet("pods", pod.name, { namespace: pod.namespace, signal });
+        const labels = live?.metadata?.labels ?? {};
+        if (live && labels[RESTORE_NAME_LABEL] !== validLabelValue(deps.restore.name)) {
+          throw new Error("the pod existed before and was not created by this restore");
+        }
+        const node = (live?.spec as { nodeName?: string } | undefined)?.nodeName;
+        return live && node ? pollDone({ pod: live, node }) : pollPending("not scheduled");
+      },
+      { intervalMs: 500, timeoutMs, signal },
+    );
+    return outcome.done ? outcome.value : undefined;
   };
 
   /** The volume's directory on the node: through the claim's (new) PV for PVC volumes. */
-  const directoryOf = async (pod: KubeObject, volume: string, deadline: number, signal: AbortSignal) => {
+  const directoryOf = async (
+    pod: KubeObject,
+    volume: string,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<{ dir: string; pvc?: KubeObject; pv?: KubeObject }> => {
     const declared = (
       (pod.spec as { volumes?: Array<{ name: string; persistentVolumeClaim?: { claimName: string } }> })
         .volumes ?? []
     ).find((v) => v.name === volume);
     const claimName = declared?.persistentVolumeClaim?.claimName;
     if (!claimName) return { dir: volumeDirectory({ name: volume }) };
-    for (;;) {
-      const pvc = await cluster.tryGet("persistentvolumeclaims", claimName, {
-        namespace: pod.metadata?.namespace,
-        signal,
-      });
-      const pvName = (pvc?.spec as { volumeName?: string } | undefined)?.volumeName;
-      const pv = pvName ? await cluster.tryGet("persistentvolumes", pvName, { signal }) : undefined;
-      if (pvc && pv) return { dir: volumeDirectory({ name: volume, claimName }, pv), pvc, pv };
-      if (Date.now() > deadline || signal.aborted)
-        throw new Error(`its PVC ${claimName} was not bound to a PV in time`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    const outcome = await poll(
+      `PVC ${claimName} to be bound`,
+      async () => {
+        const pvc = await cluster.tryGet("persistentvolumeclaims", claimName, {
+          namespace: pod.metadata?.namespace,
+          signal,
+        });
+        const pvName = (pvc?.spec as { volumeName?: string } | undefined)?.volumeName;
+        const pv = pvName ? await cluster.tryGet("persistentvolumes", pvName, { signal }) : undefined;
+        return pvc && pv
+          ? pollDone({ dir: volumeDirectory({ name: volume, claimName }, pv), pvc, pv })
+          : pollPending("unbound");
+      },
+      { intervalMs: 500, timeoutMs, signal },
+    );
+    if (!outcome.done) throw new Error(`its PVC ${claimName} was not bound to a PV in time`);
+    return outcome.value;
   };
 
   return {
@@ -144,8 +158,12 @@ export const createPodVolumeRestorer = (deps: {
       ) => {
         const fields = { resource: "pods", namespace: pod.namespace, name: pod.name, volume: volume.volume };
         try {
-          const deadline = Date.now() + options.scheduleTimeoutMs;
-          const { dir, pvc, pv } = await directoryOf(found.pod, volume.volume, deadline, signal);
+          const { dir, pvc, pv } = await directoryOf(
+            found.pod,
+            volume.volume,
+            options.scheduleTimeoutMs,
+            signal,
+          );
           const outcome = await limiter.run(async () =>
             options.driver.restoreVolume({
               repository: await opener.open(pod.sourceNamespace, found.node),
@@ -179,7 +197,7 @@ export const createPodVolumeRestorer = (deps: {
           const fields = { resource: "pods", namespace: pod.namespace, name: pod.name };
           let found: { pod: KubeObject; node: string } | undefined;
           try {
-            found = await scheduled(pod, Date.now() + options.scheduleTimeoutMs, signal);
+            found = await scheduled(pod, options.scheduleTimeoutMs, signal);
           } catch (error) {
             log.error(
               `pod volumes ${pod.volumes.map((v) => v.volume).join(", ")} of pod ${pod.namespace}/${pod.name} not restored: ${(error as Error).message}`,

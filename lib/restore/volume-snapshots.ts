@@ -7,7 +7,6 @@
  * snapshot through the record's location and the PV is pointed at it (`setVolumeId`).
  */
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Cluster } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { messageOf } from "../snapshot/errors.ts";
@@ -16,6 +15,7 @@ import { claimOf } from "../snapshot/pv.ts";
 import { restoredVolumeInfo } from "../snapshot/records.ts";
 import type { StoredVolumeRecords } from "../snapshot/stored.ts";
 import type { NativeSnapshotRecord, RestoreVolumeInfo, SnapshotProgress } from "../snapshot/types.ts";
+import { poll, pollDone, pollPending } from "../util/poll.ts";
 import type { PvVolumeFacts } from "./pv.ts";
 
 /** The outcome of preparing one PV that has a snapshot. */
@@ -65,29 +65,32 @@ export const createRestoreVolumeSnapshots = (deps: RestoreVolumeSnapshotsDeps): 
 
   /** Velero's `shouldRestore`: true once no PV of that name exists; false if one stays (or the wait times out). */
   const pvIsGone = async (name: string): Promise<boolean> => {
-    const deadline = Date.now() + deps.terminatingTimeoutMs;
-    for (;;) {
-      const live = await cluster.tryGet("persistentvolumes", name, { signal: deps.signal });
-      if (!live) return true;
-      const claim = claimOf(live);
-      const phase = (live.status as { phase?: string } | undefined)?.phase;
-      let waiting = phase === "Released" || live.metadata?.deletionTimestamp !== undefined;
-      if (!waiting && claim) {
-        const pvc = await cluster.tryGet("persistentvolumeclaims", claim.name, {
-          namespace: claim.namespace,
-          signal: deps.signal,
-        });
-        const ns = await cluster.tryGet("namespaces", claim.namespace, { signal: deps.signal });
-        waiting =
-          !pvc ||
-          pvc.metadata?.deletionTimestamp !== undefined ||
-          !ns ||
-          ns.metadata?.deletionTimestamp !== undefined ||
-          (ns.status as { phase?: string } | undefined)?.phase === "Terminating";
-      }
-      if (!waiting || Date.now() > deadline) return false;
-      await sleep(1000, undefined, { signal: deps.signal });
-    }
+    const outcome = await poll(
+      `PV ${name} to go`,
+      async () => {
+        const live = await cluster.tryGet("persistentvolumes", name, { signal: deps.signal });
+        if (!live) return pollDone(true);
+        const claim = claimOf(live);
+        const phase = (live.status as { phase?: string } | undefined)?.phase;
+        let waiting = phase === "Released" || live.metadata?.deletionTimestamp !== undefined;
+        if (!waiting && claim) {
+          const pvc = await cluster.tryGet("persistentvolumeclaims", claim.name, {
+            namespace: claim.namespace,
+            signal: deps.signal,
+          });
+          const ns = await cluster.tryGet("namespaces", claim.namespace, { signal: deps.signal });
+          waiting =
+            !pvc ||
+            pvc.metadata?.deletionTimestamp !== undefined ||
+            !ns ||
+            ns.metadata?.deletionTimestamp !== undefined ||
+            (ns.status as { phase?: string } | undefined)?.phase === "Terminating";
+        }
+        return waiting ? pollPending("going away") : pollDone(false);
+      },
+      { intervalMs: 1000, timeoutMs: deps.terminatingTimeoutMs, signal: deps.signal },
+    );
+    return outcome.done && outcome.value;
   };
 
   const fromSnapshot = async (original: KubeObject, prepared: KubeObject): Promise<SnapshotPvOutcome> => {

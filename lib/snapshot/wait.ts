@@ -1,15 +1,11 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { AbortError } from "../errors.ts";
+import { type PollResult, poll } from "../util/poll.ts";
 import { SnapshotError } from "./errors.ts";
 import type { OperationOptions } from "./types.ts";
 
+export type { PollResult } from "../util/poll.ts";
+
 /** Default of {@link OperationOptions.timeoutMs}: Velero's default `csiSnapshotTimeout`, 10 minutes. */
 export const DEFAULT_OPERATION_TIMEOUT_MS = 10 * 60_000;
-
-/** One look at a pending operation. */
-export type PollResult<T> =
-  | { readonly done: true; readonly value: T }
-  | { readonly done: false; readonly state: string; readonly percent?: number | undefined };
 
 /**
  * Polls `probe` until it reports done, every `intervalMs` (the first look is immediate), reporting each
@@ -22,25 +18,17 @@ export const pollUntilDone = async <T>(
   probe: () => Promise<PollResult<T>>,
   options: OperationOptions & { readonly intervalMs: number },
 ): Promise<T> => {
-  const started = Date.now();
   const timeoutMs = options.timeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
-  for (;;) {
-    if (options.signal?.aborted) throw new AbortError(`waiting for ${subject} was cancelled`);
-    const result = await probe();
-    if (result.done) return result.value;
-    const elapsedMs = Date.now() - started;
-    options.onProgress?.({ subject, state: result.state, percent: result.percent, elapsedMs });
-    if (elapsedMs + options.intervalMs > timeoutMs) {
-      throw new SnapshotError(
-        `${subject} did not complete within ${formatWait(timeoutMs)} (last state: ${result.state}): raise the timeout (snapshotTimeoutMs), or look at the provider's console`,
-      );
-    }
-    try {
-      await sleep(options.intervalMs, undefined, options.signal ? { signal: options.signal } : {});
-    } catch {
-      throw new AbortError(`waiting for ${subject} was cancelled`);
-    }
-  }
+  const outcome = await poll(subject, probe, {
+    intervalMs: options.intervalMs,
+    timeoutMs,
+    signal: options.signal,
+    onPending: (pending) => options.onProgress?.({ subject, ...pending }),
+  });
+  if (outcome.done) return outcome.value;
+  throw new SnapshotError(
+    `${subject} did not complete within ${formatWait(timeoutMs)} (last state: ${outcome.state}): raise the timeout (snapshotTimeoutMs), or look at the provider's console`,
+  );
 };
 
 /** A wait for messages: `300 ms`, `45 s`, `10 min`. */
