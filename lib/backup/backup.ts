@@ -3,28 +3,23 @@ import { createBuiltinBackupActions } from "../../hooks/index.ts";
 import { registeredBackupItemActions } from "../actions/registered.ts";
 import { resolveActions } from "../actions/registry.ts";
 import type { BackupInfo, BackupItemAction } from "../actions/types.ts";
-import { StoreError, StowageError, ValidationError } from "../errors.ts";
+import { StoreError, StowageError } from "../errors.ts";
 import { createArchiveWriter } from "../format/writer.ts";
-import type { ApiResource } from "../kube/discovery.ts";
-import type { KubeObject } from "../kube/types.ts";
 import { normalizePodVolumeOptions } from "../podvolume/options.ts";
-import { checkSnapshotLocations, openSnapshotLocations } from "../snapshot/locations.ts";
+import { openSnapshotLocations } from "../snapshot/locations.ts";
 import { encodeBackupMetadata, encodeJsonGz } from "../store/codec.ts";
-import { backupKeys, objectNameProblem } from "../store/layout.ts";
-import type { BackupSpec } from "../store/types.ts";
-import { kubeTime, parseDuration } from "../util/duration.ts";
-import { collect } from "./collector.ts";
+import { backupKeys } from "../store/layout.ts";
+import { collectAll } from "./collect-all.ts";
 import { createItemBackupper } from "./item-backupper.ts";
 import { createRunLog } from "./log.ts";
-import { buildBackupObject, recordedSpec } from "./metadata.ts";
-import type { BackupOptions, BackupProgress } from "./options.ts";
-import { buildCollectionPlan, checkFilters, specFilterFields } from "./plan-builder.ts";
+import { completedBackupObject } from "./metadata.ts";
+import type { BackupOptions } from "./options.ts";
+import { buildCollectionPlan } from "./plan-builder.ts";
 import { createPodVolumeBackupper } from "./pod-volumes.ts";
-import type { BackupResult } from "./result.ts";
+import { createProgressReporter } from "./progress.ts";
+import { resolveBackupOptions } from "./resolve.ts";
+import { type BackupResult, backupResult } from "./result.ts";
 import { createBackupVolumeSnapshots } from "./volume-snapshots.ts";
-
-const DEFAULT_TTL = "720h";
-const CRD = "customresourcedefinitions.apiextensions.k8s.io";
 
 /**
  * Backs up a cluster's API objects into a store, in Velero 1.18's exact format, and returns the outcome
@@ -38,30 +33,15 @@ const CRD = "customresourcedefinitions.apiextensions.k8s.io";
  * console.log(result.phase, result.counts);
  */
 export const backup = async (options: BackupOptions): Promise<BackupResult> => {
-  const now = options.now ?? (() => new Date());
-  const problems: string[] = [];
-  const nameProblem = objectNameProblem(options.name);
-  if (nameProblem) problems.push(`name: ${nameProblem}`);
-  let ttlMs = 0;
-  try {
-    ttlMs = parseDuration(options.ttl ?? DEFAULT_TTL, "ttl");
-  } catch (error) {
-    problems.push(...(error as ValidationError).problems);
-  }
-  const { cluster, store, name } = options;
-  const discovery = await cluster.discovery({ refresh: true });
-  const filters = checkFilters(discovery, options, problems);
-  const snapshotLocations = checkSnapshotLocations(options.volumeSnapshotLocations, problems, {
-    onePerProvider: true,
-  });
-  const snapshotTimeoutMs = options.snapshotTimeoutMs ?? 600_000;
-  if (!(snapshotTimeoutMs > 0))
-    problems.push(`snapshotTimeoutMs must be a positive number, got ${snapshotTimeoutMs}`);
-  if (problems.length > 0) throw new ValidationError(problems, `backup "${String(options.name)}" options`);
-  const filterFields = specFilterFields(options, filters);
+  // resolve: every option checked (one ValidationError) before anything is written
+  const discovery = await options.cluster.discovery({ refresh: true });
+  const resolved = resolveBackupOptions(options, discovery);
+  const { cluster, store, name, now, labels, spec } = resolved;
   // file-system backup: its restic backend is resolved (ConfigError) before anything is written
-  const podVolumeOptions = options.podVolumes && (await normalizePodVolumeOptions(options.podVolumes, store));
+  const podVolumeOptions =
+    resolved.podVolumes && (await normalizePodVolumeOptions(resolved.podVolumes, store));
 
+  // claim the name: it must not exist yet
   const keys = backupKeys(name);
   if (await store.exists(keys.metadata)) {
     throw new StoreError(
@@ -70,49 +50,37 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     );
   }
 
+  // open: the run's signal and log, the plan, actions and snapshotters
   const started = now();
   const controller = new AbortController();
-  const onAbort = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const onAbort = () => controller.abort(resolved.signal?.reason);
+  resolved.signal?.addEventListener("abort", onAbort, { once: true });
   const signal = controller.signal;
   const log = createRunLog({ key: "backup", name }, { now });
-  const plan = await buildCollectionPlan({ cluster, discovery, filters, options, signal });
+  const plan = await buildCollectionPlan({
+    cluster,
+    discovery,
+    filters: resolved.filters,
+    options: resolved.options,
+    signal,
+  });
   const version = await cluster.version();
-
-  const labels: Record<string, string> = {
-    ...options.labels,
-    "velero.io/storage-location": options.storageLocation ?? "default",
-  };
-  const spec: BackupSpec = recordedSpec(
-    {
-      ...filterFields,
-      storageLocation: options.storageLocation,
-      volumeSnapshotLocations: snapshotLocations.map((location) => location.name),
-      snapshotVolumes: options.snapshotVolumes,
-      defaultVolumesToFsBackup: options.defaultVolumesToFsBackup,
-      orderedResources:
-        options.orderedResources && Object.keys(options.orderedResources).length
-          ? { ...options.orderedResources }
-          : undefined,
-    },
-    ttlMs,
-  );
   const info: BackupInfo = { name, labels, spec: spec as Record<string, unknown> };
   const actions = resolveActions<BackupItemAction>(
     [
-      ...(options.builtinActions === false ? [] : createBuiltinBackupActions()),
-      ...(options.registeredActions === false ? [] : registeredBackupItemActions()),
-      ...(options.actions ?? []),
+      ...(resolved.actions.builtin ? createBuiltinBackupActions() : []),
+      ...(resolved.actions.registered ? registeredBackupItemActions() : []),
+      ...resolved.actions.own,
     ],
     discovery,
   );
-
   // snapshotters are initialised (config and credentials checked) before anything is written
-  const volumeLocations =
-    snapshotLocations.length > 0 && options.snapshotVolumes !== false
-      ? await openSnapshotLocations(snapshotLocations)
-      : undefined;
+  const volumeLocations = resolved.takesSnapshots
+    ? await openSnapshotLocations(resolved.snapshotLocations)
+    : undefined;
   const uid = randomUUID();
+
+  // write: the archive streams to the store while items are collected
   // gzip BestSpeed (level 1), not Go's default 6 that Velero uses: on Kubernetes objects it needs ~2.3×
   // less CPU for an archive ~15–50% larger, and compression is the largest cost of a backup beyond the
   // LIST itself (bench: scripts/bench). Any level reads back the same; the format does not change.
@@ -121,32 +89,19 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
   upload.catch(() => {}); // awaited below; never an unhandled rejection
   let totalItems = 0;
   let resourcesDone = 0;
-  let lastProgress = 0;
-  const progress = (
-    phase: BackupProgress["phase"],
-    force = false,
-    volumeSnapshot?: BackupProgress["volumeSnapshot"],
-  ) => {
-    if (!options.onProgress) return;
-    const t = Date.now();
-    if (!force && t - lastProgress < 100) return;
-    lastProgress = t;
-    options.onProgress({
-      phase,
-      itemsBackedUp: items.itemsBackedUp,
-      totalItems,
-      resourcesDone,
-      resourcesTotal: plan.resources.length,
-      ...(volumeSnapshot ? { volumeSnapshot } : {}),
-    });
-  };
+  const progress = createProgressReporter(resolved.onProgress, () => ({
+    itemsBackedUp: items.itemsBackedUp,
+    totalItems,
+    resourcesDone,
+    resourcesTotal: plan.resources.length,
+  }));
   const volumes = createBackupVolumeSnapshots({
     backupName: name,
     backupUID: uid,
     labels,
     locations: volumeLocations,
-    snapshotVolumes: options.snapshotVolumes,
-    timeoutMs: snapshotTimeoutMs,
+    snapshotVolumes: resolved.snapshotVolumes,
+    timeoutMs: resolved.snapshotTimeoutMs,
     signal,
     log,
     onProgress: (persistentVolume, p) =>
@@ -156,9 +111,9 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
   const podVolumes = createPodVolumeBackupper({
     cluster,
     options: podVolumeOptions || undefined,
-    backup: { name, uid, storageLocation: options.storageLocation ?? "default" },
+    backup: { name, uid, storageLocation: resolved.storageLocation },
     log,
-    defaultVolumesToFsBackup: options.defaultVolumesToFsBackup === true,
+    defaultVolumesToFsBackup: resolved.defaultVolumesToFsBackup,
     includesPvcs: pvcs ? plan.includesResource(pvcs, true) : true,
     signal,
     now,
@@ -178,54 +133,22 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
   });
 
   try {
-    log.info(`Including namespaces: ${plan.namespaces?.join(", ") ?? "*"}`);
-    log.info(`Excluding namespaces: ${(options.excludedNamespaces ?? []).join(", ") || "<none>"}`);
-    for (const warning of plan.warnings) log.warn(warning, { scope: "velero" });
-    for (const ns of plan.missingNamespaces)
-      log.error(`included namespace "${ns}" does not exist in the cluster`, { scope: "velero" });
-    await collect({
+    await collectAll({
       cluster,
       plan,
-      concurrency: options.listConcurrency ?? 8,
-      pageSize: options.pageSize ?? 500,
+      items,
+      log,
       signal,
-      orderedResources: options.orderedResources ?? {},
-      onItem: (resource, item) => {
-        totalItems++;
-        return items.backupItem(resource, item, false);
-      },
-      onListed: (resource, count) => {
+      concurrency: resolved.listConcurrency,
+      pageSize: resolved.pageSize,
+      excludedNamespaces: resolved.options.excludedNamespaces ?? [],
+      orderedResources: resolved.orderedResources,
+      onFound: () => totalItems++,
+      onListed: () => {
         resourcesDone++;
-        log.info(`Listed ${count} items`, { resource: resource.groupResource });
         progress("collecting");
       },
-      onResourceError: (resource, namespace, error) =>
-        log.error("error listing items", {
-          resource: resource.groupResource,
-          namespace,
-          error: (error as Error).message,
-        }),
     });
-    const extra = { items, count: () => totalItems++ };
-    if (plan.writeNamespaces) {
-      // namespaces holding backed-up items, and those the filters include (when no selector narrows them)
-      await addFromList(extra, discovery.forGroupResource("namespaces"), plan.namespaceObjects, (ns) => {
-        const name = ns.metadata?.name ?? "";
-        const active = (ns.status as { phase?: string } | undefined)?.phase === "Active";
-        return (
-          items.namespacesSeen.has(name) ||
-          (plan.namespaceObjectsByFilter && plan.includesNamespace(name) && active)
-        );
-      });
-    }
-    if (plan.addCrds) {
-      const crds = discovery.forGroupResource(CRD);
-      const listed = crds ? await cluster.list(crds, { signal }) : [];
-      await addFromList(extra, crds, listed, (crd) => {
-        const spec = crd.spec as { group?: string; names?: { plural?: string } } | undefined;
-        return items.backedUpResources.has(`${spec?.names?.plural}.${spec?.group}`);
-      });
-    }
     const podVolumeBackups = await podVolumes.finish();
     progress("uploading", true);
     await writer.finalize();
@@ -235,35 +158,22 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     const phase = log.errors > 0 ? "PartiallyFailed" : "Completed";
     log.info(`Backup completed with phase ${phase}`, { itemsBackedUp: items.itemsBackedUp });
     const results = log.results();
-    const backupObject = buildBackupObject({
-      name,
-      uid,
-      created: started,
-      labels,
-      annotations: {
-        ...options.annotations,
-        "velero.io/resource-timeout": "10m0s",
-        "velero.io/source-cluster-k8s-gitversion": version.gitVersion,
-        "velero.io/source-cluster-k8s-major-version": version.major,
-        "velero.io/source-cluster-k8s-minor-version": version.minor,
-      },
-      spec,
-      status: {
-        version: 1,
-        formatVersion: "1.1.0",
-        expiration: kubeTime(new Date(started.getTime() + ttlMs)),
+    const backupObject = completedBackupObject(
+      { name, uid, labels, annotations: resolved.annotations, spec, ttlMs: resolved.ttlMs },
+      {
         phase,
-        startTimestamp: kubeTime(started),
-        completionTimestamp: kubeTime(completed),
-        ...(log.warnings > 0 ? { warnings: log.warnings } : {}),
-        ...(log.errors > 0 ? { errors: log.errors } : {}),
-        ...(volumes.attempted > 0 ? { volumeSnapshotsAttempted: volumes.attempted } : {}),
-        ...(volumes.completed > 0 ? { volumeSnapshotsCompleted: volumes.completed } : {}),
-        progress: { totalItems: items.itemsBackedUp, itemsBackedUp: items.itemsBackedUp },
-        hookStatus: {},
+        started,
+        completed,
+        version,
+        itemsBackedUp: items.itemsBackedUp,
+        warnings: log.warnings,
+        errors: log.errors,
+        volumeSnapshotsAttempted: volumes.attempted,
+        volumeSnapshotsCompleted: volumes.completed,
       },
-    });
-    // sidecar files first, velero-backup.json last: its presence means "complete"
+    );
+
+    // persist: sidecar files first, velero-backup.json last: its presence means "complete"
     await Promise.all([
       store.put(keys.logs, await log.finish(), { signal }),
       store.put(keys.resourceList, encodeJsonGz(items.resourceList()), { signal }),
@@ -277,24 +187,18 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     ]);
     await store.put(keys.metadata, encodeBackupMetadata(backupObject), { ifNoneMatch: true, signal });
     progress("done", true);
-    return {
+
+    return backupResult(backupObject, {
       name,
       phase,
-      counts: {
-        itemsBackedUp: items.itemsBackedUp,
-        totalItems: items.itemsBackedUp,
-        warnings: log.warnings,
-        errors: log.errors,
-      },
-      warnings: results.warnings,
-      errors: results.errors,
-      startTimestamp: kubeTime(started),
-      completionTimestamp: kubeTime(completed),
-      expiration: backupObject.status?.expiration ?? "",
-      durationMs: completed.getTime() - started.getTime(),
       location: store.location,
-      backup: backupObject,
-    };
+      itemsBackedUp: items.itemsBackedUp,
+      results,
+      warnings: log.warnings,
+      errors: log.errors,
+      started,
+      completed,
+    });
   } catch (error) {
     writer.abort(error);
     controller.abort(error);
@@ -313,28 +217,7 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
       { cause: error },
     );
   } finally {
-    options.signal?.removeEventListener("abort", onAbort);
+    resolved.signal?.removeEventListener("abort", onAbort);
     await volumeLocations?.close();
-  }
-};
-
-/**
- * Backs up, as additional items, the `listed` objects of `resource` that `wanted` selects: Velero's
- * namespace objects (nsTracker) and the CRDs of backed-up custom resources.
- */
-const addFromList = async (
-  ctx: {
-    items: ReturnType<typeof createItemBackupper>;
-    count: () => void;
-  },
-  resource: ApiResource | undefined,
-  listed: readonly KubeObject[],
-  wanted: (item: KubeObject) => boolean,
-) => {
-  if (!resource) return;
-  for (const item of listed) {
-    if (!wanted(item)) continue;
-    ctx.count();
-    await ctx.items.backupItem(resource, item, true);
   }
 };

@@ -40,3 +40,66 @@ export const recordedSpec = (fields: Record<string, unknown>, ttlMs: number): Ba
   spec.snapshotMoveData ??= false;
   return spec;
 };
+
+/** How a backup run ended, as velero-backup.json records it. */
+export interface BackupOutcome {
+  readonly phase: "Completed" | "PartiallyFailed";
+  readonly started: Date;
+  readonly completed: Date;
+  /** The cluster's `/version`, recorded as source-cluster annotations. */
+  readonly version: { readonly gitVersion: string; readonly major: string; readonly minor: string };
+  readonly itemsBackedUp: number;
+  /** Counts of warning and error log lines. */
+  readonly warnings: number;
+  readonly errors: number;
+  readonly volumeSnapshotsAttempted: number;
+  readonly volumeSnapshotsCompleted: number;
+}
+
+/**
+ * The velero-backup.json of a finished backup: its spec as recorded, the user's annotations with the
+ * source cluster's, and the status of `outcome` (expiration = start + `ttlMs`; zero counts left out).
+ */
+export const completedBackupObject = (
+  backup: {
+    readonly name: string;
+    readonly uid: string;
+    readonly labels: Record<string, string>;
+    readonly annotations: Readonly<Record<string, string>>;
+    readonly spec: BackupSpec;
+    readonly ttlMs: number;
+  },
+  outcome: BackupOutcome,
+): Backup =>
+  buildBackupObject({
+    name: backup.name,
+    uid: backup.uid,
+    created: outcome.started,
+    labels: backup.labels,
+    annotations: {
+      ...backup.annotations,
+      "velero.io/resource-timeout": "10m0s",
+      "velero.io/source-cluster-k8s-gitversion": outcome.version.gitVersion,
+      "velero.io/source-cluster-k8s-major-version": outcome.version.major,
+      "velero.io/source-cluster-k8s-minor-version": outcome.version.minor,
+    },
+    spec: backup.spec,
+    status: {
+      version: 1,
+      formatVersion: "1.1.0",
+      expiration: kubeTime(new Date(outcome.started.getTime() + backup.ttlMs)),
+      phase: outcome.phase,
+      startTimestamp: kubeTime(outcome.started),
+      completionTimestamp: kubeTime(outcome.completed),
+      ...(outcome.warnings > 0 ? { warnings: outcome.warnings } : {}),
+      ...(outcome.errors > 0 ? { errors: outcome.errors } : {}),
+      ...(outcome.volumeSnapshotsAttempted > 0
+        ? { volumeSnapshotsAttempted: outcome.volumeSnapshotsAttempted }
+        : {}),
+      ...(outcome.volumeSnapshotsCompleted > 0
+        ? { volumeSnapshotsCompleted: outcome.volumeSnapshotsCompleted }
+        : {}),
+      progress: { totalItems: outcome.itemsBackedUp, itemsBackedUp: outcome.itemsBackedUp },
+      hookStatus: {},
+    },
+  });

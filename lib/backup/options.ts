@@ -4,6 +4,7 @@ import type { PodVolumeOptions } from "../podvolume/options.ts";
 import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import type { LabelSelector } from "../store/types.ts";
+import type { RunOptions } from "../util/options.ts";
 
 /** Progress of a running backup, for progress bars and logs. */
 export interface BackupProgress {
@@ -25,8 +26,9 @@ export interface BackupProgress {
 
 /**
  * Options of {@link backup}. Filter names are Velero's BackupSpec fields, with Velero's semantics.
+ * `signal` cancels the backup (the partial backup is removed from the store); `now` is its clock.
  */
-export interface BackupOptions {
+export interface BackupOptions extends RunOptions {
   /** The cluster to back up, from `connect()`. */
   readonly cluster: Cluster;
   /** Where the backup is written, e.g. `fsStore("./backups")` or `s3Store({...})`. */
@@ -118,8 +120,4 @@ export interface BackupOptions {
   readonly pageSize?: number;
   /** Called as the backup progresses (throttled to about 10 per second). */
   readonly onProgress?: (progress: BackupProgress) => void;
-  /** Cancels the backup; the partial backup is removed from the store. */
-  readonly signal?: AbortSignal;
-  /** Clock, for tests. @default () => new Date() */
-  readonly now?: () => Date;
 }

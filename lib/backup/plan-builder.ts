@@ -1,6 +1,7 @@
 import { checkBackupFilters, type ResolvedFilters, selectForCollection } from "../filters/index.ts";
 import type { Cluster } from "../kube/client.ts";
 import type { Discovery } from "../kube/discovery.ts";
+import { CRD_GROUP_RESOURCE } from "../kube/group-resources.ts";
 import type { BackupOptions } from "./options.ts";
 import type { CollectionPlan } from "./plan.ts";
 
@@ -35,8 +36,6 @@ export const specFilterFields = (
   orLabelSelectors: filters.labels.spec.orLabelSelectors,
 });
 
-const CRD = "customresourcedefinitions.apiextensions.k8s.io";
-
 /** Decides what to collect from the resolved filters, discovery and the live namespaces. */
 export const buildCollectionPlan = async (deps: {
   cluster: Cluster;
@@ -59,7 +58,7 @@ export const buildCollectionPlan = async (deps: {
     ...(options.includedClusterScopedResources ?? []),
     ...(options.excludedClusterScopedResources ?? []),
   ];
-  const crdExplicit = named.some((n) => discovery.find(n)?.groupResource === CRD);
+  const crdExplicit = named.some((n) => discovery.find(n)?.groupResource === CRD_GROUP_RESOURCE);
   const namespacesResource = discovery.forGroupResource("namespaces");
   return {
     discovery,

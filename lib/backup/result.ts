@@ -1,4 +1,5 @@
 import type { Backup, BackupPhase, Result } from "../store/types.ts";
+import { kubeTime } from "../util/duration.ts";
 
 /** What `backup()` returns: Velero's outcome as data. */
 export interface BackupResult {
@@ -24,3 +25,36 @@ export interface BackupResult {
   /** The `velero-backup.json` that was written. */
   readonly backup: Backup;
 }
+
+/** The {@link BackupResult} of a backup whose velero-backup.json is `backup`, with its run's results. */
+export const backupResult = (
+  backup: Backup,
+  run: {
+    readonly name: string;
+    readonly phase: BackupResult["phase"];
+    readonly location: string;
+    readonly itemsBackedUp: number;
+    readonly results: { readonly warnings: Result; readonly errors: Result };
+    readonly warnings: number;
+    readonly errors: number;
+    readonly started: Date;
+    readonly completed: Date;
+  },
+): BackupResult => ({
+  name: run.name,
+  phase: run.phase,
+  counts: {
+    itemsBackedUp: run.itemsBackedUp,
+    totalItems: run.itemsBackedUp,
+    warnings: run.warnings,
+    errors: run.errors,
+  },
+  warnings: run.results.warnings,
+  errors: run.results.errors,
+  startTimestamp: kubeTime(run.started),
+  completionTimestamp: kubeTime(run.completed),
+  expiration: backup.status?.expiration ?? "",
+  durationMs: run.completed.getTime() - run.started.getTime(),
+  location: run.location,
+  backup,
+});
