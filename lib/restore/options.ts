@@ -4,6 +4,7 @@ import type { PodVolumeOptions } from "../podvolume/options.ts";
 import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import type { LabelSelector } from "../store/types.ts";
+import type { RunOptions } from "../util/options.ts";
 import type { RestorePriorities } from "./ordering.ts";
 
 /** Progress of a running restore. */
@@ -20,8 +21,11 @@ export interface RestoreProgress {
   };
 }
 
-/** Options of {@link restore}; filter and policy names are Velero's RestoreSpec fields. */
-export interface RestoreOptions {
+/**
+ * Options of {@link restore}; filter and policy names are Velero's RestoreSpec fields. `signal` cancels
+ * the restore; `now` is its clock.
+ */
+export interface RestoreOptions extends RunOptions {
   /** The cluster to restore into, from `connect()`. */
   readonly cluster: Cluster;
   /** The store holding the backup (ours or one Velero wrote). */
@@ -105,7 +109,4 @@ export interface RestoreOptions {
   readonly crdTimeoutMs?: number;
   /** Called as items are restored, and while a volume is created from a snapshot (`volumeSnapshot`). */
   readonly onProgress?: (progress: RestoreProgress) => void;
-  readonly signal?: AbortSignal;
-  /** Clock, for tests. @default () => new Date() */
-  readonly now?: () => Date;
 }

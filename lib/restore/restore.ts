@@ -6,32 +6,25 @@ import type { RestoreInfo, RestoreItemAction } from "../actions/types.ts";
 import { listBackups } from "../backup/catalog.ts";
 import { createRunLog } from "../backup/log.ts";
 import { StoreError, ValidationError } from "../errors.ts";
-import { checkRestoreFilters } from "../filters/index.ts";
 import { extractArchive } from "../format/reader.ts";
-import { createLimiter } from "../kube/limiter.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { normalizePodVolumeOptions } from "../podvolume/options.ts";
 import { readPodVolumeBackups } from "../podvolume/restore-plan.ts";
-import {
-  checkSnapshotLocations,
-  openSnapshotLocations,
-  type SnapshotLocations,
-} from "../snapshot/locations.ts";
+import { openSnapshotLocations, type SnapshotLocations } from "../snapshot/locations.ts";
 import { readVolumeRecords } from "../snapshot/stored.ts";
 import { openCatalog } from "../store/catalog.ts";
 import { encodeJsonGz, goJsonStringify } from "../store/codec.ts";
-import { objectNameProblem, restoreKeys } from "../store/layout.ts";
+import { restoreKeys } from "../store/layout.ts";
 import type { Backup } from "../store/types.ts";
 import { kubeTime, nameTimestamp } from "../util/duration.ts";
 import { createItemRestorer } from "./item-restorer.ts";
 import { createNamespaceEnsurer } from "./namespaces.ts";
 import type { RestoreOptions } from "./options.ts";
-import { orderGroupResources } from "./ordering.ts";
+import { restoreInOrder } from "./passes.ts";
 import { createPodVolumeRestorer } from "./pod-volumes.ts";
-import type { PlanEntry, RestoreResult } from "./result.ts";
+import { resolveRestoreOptions, TERMINATING_TIMEOUT_MS } from "./resolve.ts";
+import { createRestoredResourceList, type PlanEntry, type RestoreResult, restoreRecord } from "./result.ts";
 import { createRestoreVolumeSnapshots } from "./volume-snapshots.ts";
-
-const CRD = "customresourcedefinitions.apiextensions.k8s.io";
 
 /** The newest Completed backup of a schedule (label `velero.io/schedule-name`), by start time. */
 const newestOfSchedule = async (store: RestoreOptions["store"], schedule: string): Promise<string> => {
@@ -61,34 +54,16 @@ const newestOfSchedule = async (store: RestoreOptions["store"], schedule: string
  *   namespaceMapping: { shop: "shop-restored" } });
  */
 export const restore = async (options: RestoreOptions): Promise<RestoreResult> => {
-  const now = options.now ?? (() => new Date());
-  const { cluster, store } = options;
-  const problems: string[] = [];
-  if (Boolean(options.backupName) === Boolean(options.scheduleName)) {
-    problems.push(
-      `exactly one of backupName and scheduleName is required, received ${options.backupName ? "both" : "neither"}`,
-    );
-  }
-  const policy = options.existingResourcePolicy ?? "none";
-  if (policy !== "none" && policy !== "update") {
-    problems.push(`existingResourcePolicy must be "none" or "update", received ${JSON.stringify(policy)}`);
-  }
-  if (options.name !== undefined) {
-    const problem = objectNameProblem(options.name);
-    if (problem) problems.push(`name: ${problem}`);
-  }
-  for (const [from, to] of Object.entries(options.namespaceMapping ?? {})) {
-    const problem = objectNameProblem(to);
-    if (problem) problems.push(`namespaceMapping ${from}:${to}: ${problem}`);
-  }
-  let discovery = await cluster.discovery({ refresh: true });
-  const checked = checkRestoreFilters(discovery, options);
-  problems.push(...checked.problems);
-  const snapshotLocations = checkSnapshotLocations(options.volumeSnapshotLocations, problems);
-  if (problems.length > 0) throw new ValidationError(problems, "restore options");
-  const filters = checked.value;
+  // resolve: every option checked (one ValidationError) before the backup is read
+  let discovery = await options.cluster.discovery({ refresh: true });
+  const resolved = resolveRestoreOptions(options, discovery);
+  const { cluster, store, now, dryRun, filters, namespaceMapping: mapping } = resolved;
 
-  const backupName = options.backupName ?? (await newestOfSchedule(store, options.scheduleName!));
+  // the backup: named, or the newest of a schedule; it must have completed
+  const backupName =
+    "backupName" in resolved.source
+      ? resolved.source.backupName
+      : await newestOfSchedule(store, resolved.source.scheduleName);
   const catalog = openCatalog(store);
   const backupObject: Backup = await catalog.getBackup(backupName);
   const backupPhase = backupObject.status?.phase;
@@ -97,92 +72,68 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
       `backup "${backupName}" is in phase ${backupPhase ?? "(none)"}: only Completed or PartiallyFailed backups can be restored`,
     ]);
   }
+
+  // claim the name: it must not exist yet (a dry run writes nothing)
   const started = now();
-  const name = options.name ?? `${backupName}-${nameTimestamp(started)}`;
+  const name = resolved.name ?? `${backupName}-${nameTimestamp(started)}`;
   const keys = restoreKeys(name);
-  if (!options.dryRun && (await store.exists(keys.record))) {
+  if (!dryRun && (await store.exists(keys.record))) {
     throw new StoreError(`restore "${name}" already exists in ${store.location}: choose another name`, {
       code: "ERR_ALREADY_EXISTS",
     });
   }
 
-  const signal = options.signal ?? new AbortController().signal;
+  // open: the run's log, pod volume restorer, actions and the archive
+  const signal = resolved.signal ?? new AbortController().signal;
   const log = createRunLog({ key: "restore", name }, { now });
-  const mapping = { ...options.namespaceMapping };
-  const spec = {
-    backupName,
-    ...(options.scheduleName ? { scheduleName: options.scheduleName } : {}),
-    includedNamespaces: options.includedNamespaces?.length ? [...options.includedNamespaces] : ["*"],
-    ...(options.excludedNamespaces?.length ? { excludedNamespaces: [...options.excludedNamespaces] } : {}),
-    ...(options.includedResources?.length ? { includedResources: [...options.includedResources] } : {}),
-    ...(options.excludedResources?.length ? { excludedResources: [...options.excludedResources] } : {}),
-    ...(options.includeClusterResources === undefined
-      ? {}
-      : { includeClusterResources: options.includeClusterResources }),
-    ...(filters.labels.spec.labelSelector ? { labelSelector: filters.labels.spec.labelSelector } : {}),
-    ...(filters.labels.spec.orLabelSelectors
-      ? { orLabelSelectors: filters.labels.spec.orLabelSelectors }
-      : {}),
-    ...(Object.keys(mapping).length ? { namespaceMapping: mapping } : {}),
-    ...(options.restorePVs === undefined ? {} : { restorePVs: options.restorePVs }),
-    ...(options.preserveNodePorts === undefined ? {} : { preserveNodePorts: options.preserveNodePorts }),
-    ...(options.existingResourcePolicy ? { existingResourcePolicy: options.existingResourcePolicy } : {}),
-  };
+  const spec = { backupName, ...resolved.spec };
   const info: RestoreInfo = { name, backupName, namespaceMapping: mapping, spec };
   const uid = randomUUID();
   // file-system restore of pod volumes: the action adds `restore-wait`, finish() restores the data
   const podVolumes = createPodVolumeRestorer({
     cluster,
     records: await readPodVolumeBackups(store, backupName),
-    options: options.podVolumes && (await normalizePodVolumeOptions(options.podVolumes, store)),
+    options: resolved.podVolumes && (await normalizePodVolumeOptions(resolved.podVolumes, store)),
     restore: { name, uid },
     log,
-    dryRun: options.dryRun === true,
+    dryRun,
     signal,
   });
+  const { pluginConfigNamespace } = resolved.actions;
   const actions = resolveActions<RestoreItemAction>(
     [
-      ...(options.builtinActions === false
-        ? []
-        : createBuiltinRestoreActions(
-            options.pluginConfigNamespace ? { pluginConfigNamespace: options.pluginConfigNamespace } : {},
-          )),
-      ...(options.builtinActions === false ? [] : [podVolumes.action]),
-      ...(options.registeredActions === false ? [] : registeredRestoreItemActions()),
-      ...(options.actions ?? []),
+      ...(resolved.actions.builtin
+        ? createBuiltinRestoreActions(pluginConfigNamespace ? { pluginConfigNamespace } : {})
+        : []),
+      ...(resolved.actions.builtin ? [podVolumes.action] : []),
+      ...(resolved.actions.registered ? registeredRestoreItemActions() : []),
+      ...resolved.actions.own,
     ],
     discovery,
   );
-  const statusIncluded = new Set(
-    (options.restoreStatus?.includedResources ?? []).map((n) => discovery.find(n)?.groupResource ?? n),
-  );
-  const statusExcluded = new Set(
-    (options.restoreStatus?.excludedResources ?? []).map((n) => discovery.find(n)?.groupResource ?? n),
-  );
-
   const volumeRecords = await readVolumeRecords(catalog, backupName);
   const archive = await extractArchive(await catalog.getBackupContents(backupName), { signal });
   let volumeLocations: SnapshotLocations | undefined;
   const plan: PlanEntry[] = [];
-  const resourceList = new Map<string, string[]>();
-  let totalItems = 0;
+  const resourceList = createRestoredResourceList();
+  const totalItems = archive.index.itemCount;
   try {
     // snapshotters are initialised (config and credentials checked) before anything is restored
-    if (snapshotLocations.length > 0 && options.restorePVs !== false) {
-      volumeLocations = await openSnapshotLocations(snapshotLocations);
+    if (resolved.opensSnapshotLocations) {
+      volumeLocations = await openSnapshotLocations(resolved.snapshotLocations);
     }
     const volumes = createRestoreVolumeSnapshots({
       cluster,
       records: volumeRecords,
       locations: volumeLocations,
       namespaceMapping: mapping,
-      restorePVs: options.restorePVs,
-      dryRun: options.dryRun === true,
-      timeoutMs: options.snapshotTimeoutMs ?? 600_000,
-      terminatingTimeoutMs: 10 * 60_000,
+      restorePVs: resolved.restorePVs,
+      dryRun,
+      timeoutMs: resolved.snapshotTimeoutMs,
+      terminatingTimeoutMs: TERMINATING_TIMEOUT_MS,
       signal,
       onProgress: (persistentVolume, p) =>
-        options.onProgress?.({
+        resolved.onProgress?.({
           itemsRestored: items.itemsRestored,
           totalItems,
           resource: "persistentvolumes",
@@ -198,18 +149,18 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
       actions,
       log,
       restore: info,
-      dryRun: options.dryRun === true,
-      policy,
+      dryRun,
+      policy: resolved.policy,
       signal,
-      crdTimeoutMs: options.crdTimeoutMs ?? 60_000,
+      crdTimeoutMs: resolved.crdTimeoutMs,
       volumes,
-      restoreStatus: (gr) => (statusIncluded.has("*") || statusIncluded.has(gr)) && !statusExcluded.has(gr),
+      restoreStatus: resolved.restoresStatus,
       discovery: () => discovery,
       namespaces: createNamespaceEnsurer({
         cluster,
-        dryRun: options.dryRun === true,
+        dryRun,
         signal,
-        terminatingTimeoutMs: 10 * 60_000,
+        terminatingTimeoutMs: TERMINATING_TIMEOUT_MS,
         backedUp: async (original) => {
           const ref = { groupResource: "namespaces", name: original };
           return archive.hasItem(ref) ? ((await archive.readItem(ref)) as KubeObject) : undefined;
@@ -217,71 +168,47 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
       }),
       record: (entry, gvk) => {
         plan.push(entry);
-        if (gvk && entry.action !== "skip") {
-          const outcome = { create: "created", update: "updated", conflict: "skipped", fail: "failed" }[
-            entry.action
-          ];
-          const list = resourceList.get(gvk) ?? [];
-          list.push(`${entry.namespace ? `${entry.namespace}/` : ""}${entry.name}(${outcome})`);
-          resourceList.set(gvk, list);
-        }
-        options.onProgress?.({ itemsRestored: items.itemsRestored, totalItems, resource: entry.resource });
+        resourceList.add(entry, gvk);
+        resolved.onProgress?.({ itemsRestored: items.itemsRestored, totalItems, resource: entry.resource });
       },
     });
-    const refsOf = (gr: string) => {
-      const entry = archive.index.resources.get(gr);
-      if (!entry) return [];
-      return [
-        ...entry.cluster.map((name) => ({ groupResource: gr, name })),
-        ...[...entry.namespaced].flatMap(([namespace, names]) =>
-          names.map((name) => ({ groupResource: gr, namespace, name })),
-        ),
-      ];
-    };
-    totalItems = archive.index.itemCount;
-    const limiter = createLimiter(options.concurrency ?? 16);
-    const order = orderGroupResources(archive.index.resources.keys(), discovery, options.priorities);
-    // CRDs first, in their own pass, then discovery is refreshed so their custom resources resolve
-    const passes = order.includes(CRD) ? [[CRD], order.filter((gr) => gr !== CRD)] : [order];
-    for (const pass of passes) {
-      for (const gr of pass) {
-        await Promise.all(refsOf(gr).map((ref) => limiter.run(() => items.restoreItem(ref))));
-      }
-      if (pass[0] === CRD && pass.length === 1) discovery = await cluster.discovery({ refresh: true });
-    }
+
+    // restore: in Velero's order, CRDs first
+    await restoreInOrder({
+      archive,
+      discovery,
+      priorities: resolved.priorities,
+      concurrency: resolved.concurrency,
+      restoreItem: (ref) => items.restoreItem(ref),
+      refreshDiscovery: async () => {
+        discovery = await cluster.discovery({ refresh: true });
+      },
+    });
     await podVolumes.finish();
     const completed = now();
     const phase = log.errors > 0 ? "PartiallyFailed" : "Completed";
     log.info(`restore completed with phase ${phase}`);
     const results = log.results();
-    if (!options.dryRun) {
-      const record = {
-        kind: "Restore",
-        apiVersion: "velero.io/v1",
-        metadata: {
-          name,
-          namespace: "velero",
-          uid,
-          creationTimestamp: kubeTime(started),
-          labels: { "velero.io/backup-name": backupName },
-        },
+
+    // persist: sidecar files first, the Restore record last (a dry run writes nothing)
+    if (!dryRun) {
+      const record = restoreRecord({
+        name,
+        uid,
+        backupName,
         spec,
-        status: {
-          phase,
-          startTimestamp: kubeTime(started),
-          completionTimestamp: kubeTime(completed),
-          ...(log.warnings ? { warnings: log.warnings } : {}),
-          ...(log.errors ? { errors: log.errors } : {}),
-          progress: { totalItems, itemsRestored: items.itemsRestored },
-        },
-      };
-      const sortedList = Object.fromEntries(
-        [...resourceList.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, v.sort()]),
-      );
+        phase,
+        started: kubeTime(started),
+        completed: kubeTime(completed),
+        warnings: log.warnings,
+        errors: log.errors,
+        totalItems,
+        itemsRestored: items.itemsRestored,
+      });
       await Promise.all([
         store.put(keys.logs, await log.finish()),
         store.put(keys.results, encodeJsonGz(results)),
-        store.put(keys.resourceList, encodeJsonGz(sortedList)),
+        store.put(keys.resourceList, encodeJsonGz(resourceList.sorted())),
         store.put(keys.itemOperations, encodeJsonGz([])),
         store.put(keys.volumeInfo, encodeJsonGz([...volumes.volumeInfo(), ...podVolumes.volumeInfo()])),
       ]);
@@ -291,7 +218,7 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
       name,
       backupName,
       phase,
-      dryRun: options.dryRun === true,
+      dryRun,
       counts: { itemsRestored: items.itemsRestored, totalItems, warnings: log.warnings, errors: log.errors },
       warnings: results.warnings,
       errors: results.errors,

@@ -39,3 +39,61 @@ export interface RestoreResult {
   readonly completionTimestamp: string;
   readonly durationMs: number;
 }
+
+const OUTCOMES = { create: "created", update: "updated", conflict: "skipped", fail: "failed" } as const;
+
+/**
+ * The `-resource-list.json.gz` of a restore, built as entries are recorded: `<apiVersion>/<Kind>` →
+ * `ns/name(outcome)`, skipped items left out.
+ */
+export const createRestoredResourceList = () => {
+  const lists = new Map<string, string[]>();
+  return {
+    /** Records `entry` of an item of kind `gvk` (undefined: not read from the archive, not listed). */
+    add(entry: PlanEntry, gvk: string | undefined): void {
+      if (!gvk || entry.action === "skip") return;
+      const list = lists.get(gvk) ?? [];
+      list.push(`${entry.namespace ? `${entry.namespace}/` : ""}${entry.name}(${OUTCOMES[entry.action]})`);
+      lists.set(gvk, list);
+    },
+    /** The list as written: kinds and their items sorted. */
+    sorted: (): Record<string, string[]> =>
+      Object.fromEntries(
+        [...lists.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, v.sort()]),
+      ),
+  };
+};
+
+/** The Restore object written as `restore-<name>.json` (Velero's fields, zero counts left out). */
+export const restoreRecord = (init: {
+  readonly name: string;
+  readonly uid: string;
+  readonly backupName: string;
+  readonly spec: Record<string, unknown>;
+  readonly phase: RestorePhase;
+  readonly started: string;
+  readonly completed: string;
+  readonly warnings: number;
+  readonly errors: number;
+  readonly totalItems: number;
+  readonly itemsRestored: number;
+}) => ({
+  kind: "Restore",
+  apiVersion: "velero.io/v1",
+  metadata: {
+    name: init.name,
+    namespace: "velero",
+    uid: init.uid,
+    creationTimestamp: init.started,
+    labels: { "velero.io/backup-name": init.backupName },
+  },
+  spec: init.spec,
+  status: {
+    phase: init.phase,
+    startTimestamp: init.started,
+    completionTimestamp: init.completed,
+    ...(init.warnings ? { warnings: init.warnings } : {}),
+    ...(init.errors ? { errors: init.errors } : {}),
+    progress: { totalItems: init.totalItems, itemsRestored: init.itemsRestored },
+  },
+});
