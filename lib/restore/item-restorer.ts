@@ -7,12 +7,14 @@ import { restoreSkipReason } from "../filters/index.ts";
 import type { ExtractedArchive } from "../format/extracted-archive.ts";
 import type { Cluster } from "../kube/client.ts";
 import type { ApiResource, Discovery } from "../kube/discovery.ts";
-import { isAlreadyExists, KubeApiError } from "../kube/errors.ts";
 import type { KubeObject } from "../kube/types.ts";
+import { applyItem } from "./item-apply.ts";
+import { restoreItemStatus } from "./item-status.ts";
 import type { createNamespaceEnsurer } from "./namespaces.ts";
 import { decidePv, type PvDecision, preparePv } from "./pv.ts";
-import { addRestoreLabels, isIdentical, resetMetadata } from "./reset.ts";
-import type { PlanAction, PlanEntry } from "./result.ts";
+import { addRestoreLabels, resetMetadata } from "./reset.ts";
+import type { PlanEntry } from "./result.ts";
+import { isVerdict, Verdict } from "./verdict.ts";
 import type { RestoreVolumeSnapshots } from "./volume-snapshots.ts";
 
 export interface ItemRef {
@@ -40,26 +42,35 @@ export interface ItemRestorerDeps {
   record(entry: PlanEntry, gvk: string | undefined): void;
 }
 
-const CRD = "customresourcedefinitions.apiextensions.k8s.io";
+/** One item on its way through the stages. */
+interface ItemContext {
+  readonly ref: ItemRef;
+  /** Its namespace in the backup; undefined for cluster-scoped items. */
+  readonly sourceNs: string | undefined;
+  /** Its namespace in the cluster, after mapping. */
+  readonly targetNs: string | undefined;
+  /** Log fields naming the item. */
+  readonly fields: { resource: string; namespace: string | undefined; name: string };
+  /** `<apiVersion>/<Kind>` once the item is read: its resource list entry. */
+  gvk?: string;
+  /** Whether an action asked for it (filters other than the resource filter do not apply). */
+  readonly viaAction: boolean;
+}
 
-const mergeServiceAccount = (live: KubeObject, desired: KubeObject) => {
-  const union = (a: unknown, b: unknown) => {
-    const out = [...((a as unknown[]) ?? [])];
-    for (const v of (b as unknown[]) ?? [])
-      if (!out.some((x) => JSON.stringify(x) === JSON.stringify(v))) out.push(v);
-    return out;
-  };
-  return {
-    metadata: {
-      labels: { ...live.metadata?.labels, ...desired.metadata?.labels },
-      annotations: { ...live.metadata?.annotations, ...desired.metadata?.annotations },
-    },
-    secrets: union(live.secrets, desired.secrets),
-    imagePullSecrets: union(live.imagePullSecrets, desired.imagePullSecrets),
-  };
-};
+/** The item after the prepare stage: what the actions get. */
+interface PreparedItem {
+  /** Its name in the cluster (a PV restored from a snapshot may be renamed). */
+  readonly name: string;
+  readonly object: KubeObject;
+  /** Why, when a PV's volume was created from its snapshot. */
+  readonly snapshotReason: string | undefined;
+}
 
-/** The per-item pipeline of a restore (Velero's `restoreItem`), shared by the dry run and the real run. */
+/**
+ * The per-item pipeline of a restore (Velero's `restoreItem`), shared by the dry run and the real run:
+ * admit → prepare → actions → apply → status, each stage ending the item with a {@link Verdict} or
+ * handing it on.
+ */
 export const createItemRestorer = (deps: ItemRestorerDeps) => {
   const { cluster, archive, filters, log } = deps;
   const done = new Set<string>();
@@ -78,135 +89,132 @@ export const createItemRestorer = (deps: ItemRestorerDeps) => {
     return decision;
   };
 
-  const resourceFor = (groupResource: string, apiVersion: string | undefined): ApiResource | undefined => {
-    const discovery = deps.discovery();
-    return (
-      discovery.resources.find((r) => r.groupResource === groupResource && r.groupVersion === apiVersion) ??
-      discovery.forGroupResource(groupResource)
-    );
-  };
-
-  const waitForCrd = async (name: string) => {
-    const deadline = Date.now() + deps.crdTimeoutMs;
-    while (Date.now() < deadline) {
-      const crd = await cluster.tryGet(CRD, name, { signal: deps.signal });
-      const conditions = (crd?.status as { conditions?: { type: string; status: string }[] } | undefined)
-        ?.conditions;
-      if (conditions?.some((c) => c.type === "Established" && c.status === "True")) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    log.warn(`CRD ${name} was not Established within ${deps.crdTimeoutMs} ms`, { resource: CRD, name });
-  };
-
-  const restoreItem = async (ref: ItemRef, viaAction = false): Promise<void> => {
-    const key = `${ref.groupResource}/${ref.namespace ?? ""}/${ref.name}`;
-    if (done.has(key)) return;
-    done.add(key);
-    const sourceNs = ref.namespace;
-    const targetNs = sourceNs === undefined ? undefined : (mapping[sourceNs] ?? sourceNs);
-    const base = {
-      resource: ref.groupResource,
-      ...(targetNs === undefined ? {} : { namespace: targetNs }),
-      name: ref.name,
-      ...(sourceNs !== undefined && sourceNs !== targetNs ? { sourceNamespace: sourceNs } : {}),
-    };
-    const fields = { resource: ref.groupResource, namespace: targetNs, name: ref.name };
-    let gvk: string | undefined;
-    const record = (action: PlanAction, reason?: string) => {
-      deps.record({ ...base, action, ...(reason === undefined ? {} : { reason }) }, gvk);
-      if (action === "create" || action === "update") restored++;
-    };
-
+  /** admit: the filters, the never-restored rules; the backed-up item when it is to be restored. */
+  const admit = async (ctx: ItemContext): Promise<Verdict | KubeObject> => {
+    const { ref, sourceNs } = ctx;
     const decision = filters.resources.includeResource(
       { groupResource: ref.groupResource, namespaced: sourceNs !== undefined },
-      { viaAction },
+      { viaAction: ctx.viaAction },
     );
-    if (!decision.include) return record("skip", `filtered: ${decision.reason}`);
+    if (!decision.include) return new Verdict("skip", `filtered: ${decision.reason}`);
     // a Namespace object is cluster-scoped, but the namespace filter decides whether it is restored
     if (ref.groupResource === "namespaces" && !filters.namespaces.shouldInclude(ref.name)) {
-      return record("skip", "filtered: namespace not included");
+      return new Verdict("skip", "filtered: namespace not included");
     }
     if (sourceNs !== undefined && !filters.namespaces.shouldInclude(sourceNs)) {
-      return record("skip", "filtered: namespace not included");
+      return new Verdict("skip", "filtered: namespace not included");
     }
     const item = (await archive.readItem(ref)) as KubeObject;
-    gvk = `${item.apiVersion}/${item.kind}`;
-    if (!viaAction && !filters.labels.matches(item.metadata?.labels))
-      return record("skip", "filtered: labels");
+    ctx.gvk = `${item.apiVersion}/${item.kind}`;
+    if (!ctx.viaAction && !filters.labels.matches(item.metadata?.labels))
+      return new Verdict("skip", "filtered: labels");
     const skipReason = restoreSkipReason(ref.groupResource, item);
-    if (skipReason) return record("skip", skipReason);
+    if (skipReason) return new Verdict("skip", skipReason);
+    return item;
+  };
 
-    if (ref.groupResource === "namespaces") {
-      const target = mapping[ref.name] ?? ref.name;
-      const outcome = await deps.namespaces.ensure(target, ref.name);
-      deps.record(
-        { resource: "namespaces", name: target, action: outcome.action, reason: outcome.reason },
-        gvk,
-      );
-      if (outcome.action === "create") restored++;
-      return;
-    }
-    const resource = resourceFor(ref.groupResource, item.apiVersion);
-    if (!resource) {
-      log.warn(`resource ${ref.groupResource} is not served by the target cluster; item skipped`, fields);
-      return record("skip", "resource not served by the target cluster");
-    }
+  /** admit, for a Namespace object: created (under its mapped name) as the namespace ensurer does. */
+  const restoreNamespace = async (ctx: ItemContext): Promise<Verdict> => {
+    const target = mapping[ctx.ref.name] ?? ctx.ref.name;
+    const outcome = await deps.namespaces.ensure(target, ctx.ref.name);
+    return new Verdict(outcome.action, outcome.reason, target);
+  };
 
+  /** admit: the API resource serving the item in the target cluster, preferring its own version. */
+  const servedResource = (ctx: ItemContext, item: KubeObject): Verdict | ApiResource => {
+    const discovery = deps.discovery();
+    const { groupResource } = ctx.ref;
+    const resource =
+      discovery.resources.find(
+        (r) => r.groupResource === groupResource && r.groupVersion === item.apiVersion,
+      ) ?? discovery.forGroupResource(groupResource);
+    if (resource) return resource;
+    log.warn(`resource ${groupResource} is not served by the target cluster; item skipped`, ctx.fields);
+    return new Verdict("skip", "resource not served by the target cluster");
+  };
+
+  /**
+   * prepare: a PV's restore decision (and its volume from a snapshot), then the metadata reset to what
+   * is restored and the namespace mapped.
+   */
+  const prepare = async (ctx: ItemContext, item: KubeObject): Promise<Verdict | PreparedItem> => {
+    const { ref } = ctx;
     let source = item;
+    let name = ref.name;
     let snapshotReason: string | undefined;
     if (ref.groupResource === "persistentvolumes") {
       const pv = await pvDecision(ref.name);
-      if (pv && !pv.restore) return record("skip", pv.reason);
+      if (pv && !pv.restore) return new Verdict("skip", pv.reason);
       source = preparePv(item, mapping);
       if (pv?.fromSnapshot && deps.volumes) {
         const outcome = await deps.volumes.fromSnapshot(item, source);
         if (!outcome.ok) {
-          log.error("error restoring persistent volume from snapshot", { ...fields, error: outcome.error });
-          return record("fail", outcome.error);
+          log.error("error restoring persistent volume from snapshot", {
+            ...ctx.fields,
+            error: outcome.error,
+          });
+          return new Verdict("fail", outcome.error);
         }
         source = outcome.pv;
         snapshotReason = outcome.reason;
-        ref = { ...ref, name: source.metadata?.name ?? ref.name }; // renamed under namespace mapping
+        name = source.metadata?.name ?? ref.name; // renamed under namespace mapping
       }
     }
-    let object = resetMetadata(source);
-    const status = item.status;
-    if (targetNs !== undefined) object.metadata = { ...object.metadata, namespace: targetNs };
+    const object = resetMetadata(source);
+    if (ctx.targetNs !== undefined) object.metadata = { ...object.metadata, namespace: ctx.targetNs };
+    return { name, object, snapshotReason };
+  };
 
+  /**
+   * actions: the restore item actions that apply, their additional items restored first; the item as
+   * they left it, or how they ended it (an error fails it, a skip skips it).
+   */
+  const runActions = async (
+    ctx: ItemContext,
+    item: KubeObject,
+    object: KubeObject,
+  ): Promise<Verdict | KubeObject> => {
+    const { ref, fields } = ctx;
     const applicable = deps.actions.forItem({
       groupResource: ref.groupResource,
-      namespace: targetNs,
+      namespace: ctx.targetNs,
       labels: object.metadata?.labels ?? {},
     });
-    if (applicable.length > 0) {
-      const outcome = await runRestoreActions(applicable, {
-        item: object,
-        itemFromBackup: item,
-        restore: deps.restore,
-        log: log.scoped(fields),
-        cluster,
-        signal: deps.signal,
-        groupResource: ref.groupResource,
-      });
-      for (const additional of outcome.additionalItems) {
-        const gr = deps.discovery().find(additional.resource)?.groupResource ?? additional.resource;
-        const addRef = { groupResource: gr, namespace: additional.namespace, name: additional.name };
-        if (archive.hasItem(addRef)) await restoreItem(addRef, true);
-        else
-          log.warn(
-            `additional item ${gr} ${additional.namespace ?? ""}/${additional.name} is not in the backup`,
-            fields,
-          );
-      }
-      if (outcome.errors.length > 0) {
-        for (const failure of outcome.errors)
-          log.error(`error executing item action ${failure.action}`, { ...fields, error: failure.message });
-        return record("fail", outcome.errors.map((e) => e.message).join("; "));
-      }
-      if (outcome.skip) return record("skip", outcome.skip.reason);
-      object = outcome.item;
+    if (applicable.length === 0) return object;
+    const outcome = await runRestoreActions(applicable, {
+      item: object,
+      itemFromBackup: item,
+      restore: deps.restore,
+      log: log.scoped(fields),
+      cluster,
+      signal: deps.signal,
+      groupResource: ref.groupResource,
+    });
+    for (const additional of outcome.additionalItems) {
+      const gr = deps.discovery().find(additional.resource)?.groupResource ?? additional.resource;
+      const addRef = { groupResource: gr, namespace: additional.namespace, name: additional.name };
+      if (archive.hasItem(addRef)) await restoreItem(addRef, true);
+      else
+        log.warn(
+          `additional item ${gr} ${additional.namespace ?? ""}/${additional.name} is not in the backup`,
+          fields,
+        );
     }
-    if (ref.groupResource === "persistentvolumeclaims") {
+    if (outcome.errors.length > 0) {
+      for (const failure of outcome.errors)
+        log.error(`error executing item action ${failure.action}`, { ...fields, error: failure.message });
+      return new Verdict("fail", outcome.errors.map((e) => e.message).join("; "));
+    }
+    if (outcome.skip) return new Verdict("skip", outcome.skip.reason);
+    return outcome.item;
+  };
+
+  /**
+   * prepare, after the actions: a PVC loses its binding to a PV that is not restored, or follows its
+   * renamed PV; every item gets the restore labels.
+   */
+  const finalObject = async (ctx: ItemContext, object: KubeObject): Promise<KubeObject> => {
+    if (ctx.ref.groupResource === "persistentvolumeclaims") {
       const spec = object.spec as { volumeName?: string } | undefined;
       const pv = spec?.volumeName ? await pvDecision(spec.volumeName) : undefined;
       if (spec && pv && !pv.restore) {
@@ -216,96 +224,54 @@ export const createItemRestorer = (deps: ItemRestorerDeps) => {
       const renamed = spec?.volumeName ? deps.volumes?.renamed(spec.volumeName) : undefined;
       if (spec && renamed) object = { ...object, spec: { ...spec, volumeName: renamed } };
     }
-    object = addRestoreLabels(object, deps.restore.backupName, deps.restore.name);
+    return addRestoreLabels(object, deps.restore.backupName, deps.restore.name);
+  };
 
-    let unvalidated: string | undefined;
-    if (targetNs !== undefined) {
-      await deps.namespaces.ensure(targetNs, sourceNs!);
-      if (deps.dryRun && deps.namespaces.isPlannedOnly(targetNs)) {
-        unvalidated = `namespace ${targetNs} is created by this restore, so the server cannot dry-run this object yet`;
-      }
-    }
-    if (deps.dryRun && unvalidated) return record("create", unvalidated);
+  /** The stages, in order, for one item; how it ended. */
+  const stages = async (ctx: ItemContext): Promise<Verdict> => {
+    const item = await admit(ctx);
+    if (isVerdict(item)) return item;
+    if (ctx.ref.groupResource === "namespaces") return restoreNamespace(ctx);
+    const resource = servedResource(ctx, item);
+    if (isVerdict(resource)) return resource;
+    const prepared = await prepare(ctx, item);
+    if (isVerdict(prepared)) return prepared;
+    const acted = await runActions(ctx, item, prepared.object);
+    if (isVerdict(acted)) return acted;
+    const target = { ...ctx, resource, groupResource: ctx.ref.groupResource, name: prepared.name };
+    const applied = await applyItem(deps, { ...target, kind: item.kind }, await finalObject(ctx, acted));
+    if (applied) return applied;
+    await restoreItemStatus(deps, { ...target, status: item.status });
+    return new Verdict("create", prepared.snapshotReason);
+  };
 
-    try {
-      await cluster.create(resource, object, {
-        namespace: targetNs,
-        dryRun: deps.dryRun,
-        signal: deps.signal,
-      });
-    } catch (error) {
-      const portTaken =
-        ref.groupResource === "services" &&
-        error instanceof KubeApiError &&
-        /provided port is already allocated/.test(error.message);
-      if (!isAlreadyExists(error) && !portTaken) {
-        if (deps.dryRun && error instanceof KubeApiError && error.status === 404) {
-          return record(
-            "create",
-            "its resource or namespace is created by this restore, so the server cannot dry-run it yet",
-          );
-        }
-        log.error("error restoring item", { ...fields, error: (error as Error).message });
-        return record("fail", (error as Error).message);
-      }
-      const live = await cluster.tryGet(resource, ref.name, { namespace: targetNs, signal: deps.signal });
-      if (!live) {
-        log.error("error restoring item", { ...fields, error: (error as Error).message });
-        return record("fail", (error as Error).message);
-      }
-      if (isIdentical(live, object, deps.restore.backupName, deps.restore.name)) {
-        if (deps.policy === "update") {
-          await cluster.patch(
-            resource,
-            ref.name,
-            { metadata: { labels: object.metadata?.labels } },
-            { namespace: targetNs, dryRun: deps.dryRun },
-          );
-        }
-        return record("skip", "identical to the backed-up version");
-      }
-      if (ref.groupResource === "serviceaccounts") {
-        await cluster.patch(resource, ref.name, mergeServiceAccount(live, object), {
-          namespace: targetNs,
-          dryRun: deps.dryRun,
-        });
-        return record("update", "ServiceAccounts are merged");
-      }
-      if (deps.policy === "update") {
-        try {
-          const { metadata, ...rest } = object;
-          await cluster.patch(
-            resource,
-            ref.name,
-            { ...rest, metadata: { labels: metadata?.labels, annotations: metadata?.annotations } },
-            { namespace: targetNs, dryRun: deps.dryRun },
-          );
-          return record("update", "exists and differs: merge-patched (existingResourcePolicy update)");
-        } catch (patchError) {
-          log.warn(`could not update ${item.kind} "${ref.name}": ${(patchError as Error).message}`, fields);
-          return record("conflict", `update failed: ${(patchError as Error).message}`);
-        }
-      }
-      log.warn(
-        `could not restore, ${item.kind} "${ref.name}" already exists. Warning: the in-cluster version is different than the backed-up version`,
-        fields,
-      );
-      return record("conflict", "exists and differs from the backed-up version");
-    }
-    if (!deps.dryRun && status !== undefined && deps.restoreStatus(ref.groupResource)) {
-      try {
-        const current = await cluster.get(resource, ref.name, { namespace: targetNs });
-        await cluster.update(
-          resource,
-          { ...current, status },
-          { namespace: targetNs, subresource: "status" },
-        );
-      } catch (error) {
-        log.warn(`could not restore the status: ${(error as Error).message}`, fields);
-      }
-    }
-    if (!deps.dryRun && ref.groupResource === CRD) await waitForCrd(ref.name);
-    return record("create", snapshotReason);
+  /** Restores one backed-up item (once per restore, however often it is asked for) and records it. */
+  const restoreItem = async (ref: ItemRef, viaAction = false): Promise<void> => {
+    const key = `${ref.groupResource}/${ref.namespace ?? ""}/${ref.name}`;
+    if (done.has(key)) return;
+    done.add(key);
+    const sourceNs = ref.namespace;
+    const targetNs = sourceNs === undefined ? undefined : (mapping[sourceNs] ?? sourceNs);
+    const ctx: ItemContext = {
+      ref,
+      sourceNs,
+      targetNs,
+      fields: { resource: ref.groupResource, namespace: targetNs, name: ref.name },
+      viaAction,
+    };
+    const verdict = await stages(ctx);
+    deps.record(
+      {
+        resource: ref.groupResource,
+        ...(targetNs === undefined ? {} : { namespace: targetNs }),
+        name: verdict.name ?? ref.name,
+        ...(sourceNs !== undefined && sourceNs !== targetNs ? { sourceNamespace: sourceNs } : {}),
+        action: verdict.action,
+        ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),
+      },
+      ctx.gvk,
+    );
+    if (verdict.action === "create" || verdict.action === "update") restored++;
   };
 
   return {
