@@ -159,7 +159,7 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     log.info(`Backup completed with phase ${phase}`, { itemsBackedUp: items.itemsBackedUp });
     const results = log.results();
     const backupObject = completedBackupObject(
-      { name, uid, labels, annotations: resolved.annotations, spec, ttlMs: resolved.ttlMs },
+      { ...resolved, uid },
       {
         phase,
         started,

@@ -41,6 +41,19 @@ export const recordedSpec = (fields: Record<string, unknown>, ttlMs: number): Ba
   return spec;
 };
 
+/** What a backup records about itself, known once its options are resolved. */
+export interface RecordedBackup {
+  readonly name: string;
+  /** The backup's lifetime. @default 720h */
+  readonly ttlMs: number;
+  /** Labels of the backup object, with `velero.io/storage-location`. */
+  readonly labels: Record<string, string>;
+  /** The user's annotations of the backup object (the run adds the source cluster's). @default {} */
+  readonly annotations: Readonly<Record<string, string>>;
+  /** The spec velero-backup.json records, Velero's defaults filled in. */
+  readonly spec: BackupSpec;
+}
+
 /** How a backup run ended, as velero-backup.json records it. */
 export interface BackupOutcome {
   readonly phase: "Completed" | "PartiallyFailed";
@@ -61,14 +74,7 @@ export interface BackupOutcome {
  * source cluster's, and the status of `outcome` (expiration = start + `ttlMs`; zero counts left out).
  */
 export const completedBackupObject = (
-  backup: {
-    readonly name: string;
-    readonly uid: string;
-    readonly labels: Record<string, string>;
-    readonly annotations: Readonly<Record<string, string>>;
-    readonly spec: BackupSpec;
-    readonly ttlMs: number;
-  },
+  backup: RecordedBackup & { readonly uid: string },
   outcome: BackupOutcome,
 ): Backup =>
   buildBackupObject({

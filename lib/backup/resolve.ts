@@ -12,7 +12,6 @@ import type { PodVolumeOptions } from "../podvolume/options.ts";
 import { checkSnapshotLocations, type ResolvedSnapshotLocation } from "../snapshot/locations.ts";
 import { objectNameProblem } from "../store/layout.ts";
 import type { ObjectStore } from "../store/object-store.ts";
-import type { BackupSpec } from "../store/types.ts";
 import { parseDuration } from "../util/duration.ts";
 import {
   checkPositive,
@@ -20,7 +19,7 @@ import {
   resolveRunOptions,
   throwIfProblems,
 } from "../util/options.ts";
-import { recordedSpec } from "./metadata.ts";
+import { type RecordedBackup, recordedSpec } from "./metadata.ts";
 import type { BackupOptions, BackupProgress } from "./options.ts";
 import { checkFilters, specFilterFields } from "./plan-builder.ts";
 
@@ -31,22 +30,13 @@ export const DEFAULT_TTL = "720h";
 export const DEFAULT_SNAPSHOT_TIMEOUT_MS = 600_000;
 
 /** {@link BackupOptions} validated, with every default applied: what `backup()` runs from. */
-export interface ResolvedBackupOptions extends ResolvedRunOptions {
+export interface ResolvedBackupOptions extends ResolvedRunOptions, RecordedBackup {
   readonly cluster: Cluster;
   readonly store: ObjectStore;
-  readonly name: string;
   /** A copy of the options as given, for the collection plan (which reads the filters as named). */
   readonly options: BackupOptions;
   readonly discovery: Discovery;
   readonly filters: ResolvedFilters;
-  /** The backup's lifetime. @default 720h */
-  readonly ttlMs: number;
-  /** Labels of the backup object, with `velero.io/storage-location`. */
-  readonly labels: Record<string, string>;
-  /** The user's annotations of the backup object (the run adds the source cluster's). @default {} */
-  readonly annotations: Readonly<Record<string, string>>;
-  /** The spec velero-backup.json records, Velero's defaults filled in. */
-  readonly spec: BackupSpec;
   /** @default "default" */
   readonly storageLocation: string;
   /** The checked snapshot locations; `[]` when none were given. */
