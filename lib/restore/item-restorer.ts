@@ -17,12 +17,14 @@ import type { PlanEntry } from "./result.ts";
 import { isVerdict, Verdict } from "./verdict.ts";
 import type { RestoreVolumeSnapshots } from "./volume-snapshots.ts";
 
+/** A backed-up item, by group-resource, namespace in the backup (none: cluster-scoped) and name. */
 export interface ItemRef {
   readonly groupResource: string;
   readonly namespace?: string | undefined;
   readonly name: string;
 }
 
+/** What the item pipeline needs from its restore: the cluster, the archive, filters, actions and sinks. */
 export interface ItemRestorerDeps {
   readonly cluster: Cluster;
   readonly archive: ExtractedArchive;
