@@ -1,9 +1,15 @@
 /**
  * Stowage's built-in item actions: the Velero 1.18 equivalents, under Velero's names so logs read the
- * same, written with the same public API a user's actions use. Create fresh instances for every backup
- * or restore run.
+ * same, written with the same contract a user's actions use (`lib/actions` only: they never reach into the
+ * engines). Create fresh instances for every backup or restore run; the front door installs them into
+ * the engines.
  */
-import type { BackupItemAction, RestoreItemAction } from "stowage";
+import type {
+  BackupItemAction,
+  BuiltinActions,
+  BuiltinRestoreActionsOptions,
+  RestoreItemAction,
+} from "../lib/actions/index.ts";
 import { podBackupAction } from "./backup/pod.ts";
 import { pvcBackupAction } from "./backup/pvc.ts";
 import { serviceAccountBackupAction } from "./backup/service-account.ts";
@@ -37,25 +43,7 @@ export const createBuiltinBackupActions = (): BackupItemAction[] => [
 ];
 
 /** Options of {@link createBuiltinRestoreActions}. */
-export interface BuiltinRestoreActionsOptions {
-  /**
-   * Namespace of the plugin ConfigMaps (labelled `velero.io/plugin-config` or `stowage.dev/plugin-config`,
-   * plus `<action name>: RestoreItemAction`) that configure `velero.io/change-storage-class` and
-   * `velero.io/change-image-name`. Velero reads its own namespace (usually `velero`).
-   * @default undefined: no ConfigMap is read and those two actions only use the mappings below
-   */
-  readonly pluginConfigNamespace?: string | undefined;
-  /**
-   * Storage class mapping `<old>: <new>`, instead of the ConfigMap.
-   * @default read from the plugin ConfigMap
-   */
-  readonly storageClassMapping?: Readonly<Record<string, string>> | undefined;
-  /**
-   * Image name part replacements `<old part>: <new part>`, instead of the ConfigMap.
-   * @default read from the plugin ConfigMap
-   */
-  readonly imageNameMapping?: Readonly<Record<string, string>> | undefined;
-}
+export type { BuiltinRestoreActionsOptions };
 
 /**
  * The built-in restore item actions, in Velero's order (names sorted). Call once per restore.
@@ -85,4 +73,10 @@ export const createBuiltinRestoreActions = (
     serviceRestoreAction(),
     serviceAccountRestoreAction(),
   ];
+};
+
+/** Both factories, as the composition root installs them into the engines (`setBuiltinActions`). */
+export const BUILTIN_ACTIONS: BuiltinActions = {
+  backup: createBuiltinBackupActions,
+  restore: createBuiltinRestoreActions,
 };

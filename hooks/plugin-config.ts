@@ -1,5 +1,5 @@
-import type { KubeObject, RestoreItemActionInput } from "stowage";
-import { isRecord, runMemo } from "./util.ts";
+import { isRecord, type KubeObject, type RestoreItemActionInput } from "../lib/actions/index.ts";
+import { runMemo } from "./util.ts";
 
 /** Labels that mark a ConfigMap as plugin configuration: Velero's and Stowage's twin. */
 export const PLUGIN_CONFIG_LABELS = ["velero.io/plugin-config", "stowage.dev/plugin-config"] as const;

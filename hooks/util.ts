@@ -1,9 +1,6 @@
 /** Small helpers for reading and editing Kubernetes objects as plain JSON (no typed conversion). */
 
-export type Json = Record<string, unknown>;
-
-export const isRecord = (value: unknown): value is Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+import { isRecord, type Json } from "../lib/actions/index.ts";
 
 /** The object at `obj[key]`, or undefined when it is absent or not an object. */
 export const child = (obj: unknown, key: string): Json | undefined => {

@@ -1,7 +1,18 @@
 /**
  * Stowage: Kubernetes backup and restore as TypeScript code, in Velero's exact format.
- * This is the one front door; examples, hooks and user scripts import from here.
+ *
+ * This is the front door (`import … from "stowage"`): the public contract users' scripts, examples and
+ * runner scripts rely on. Internals live behind deliberate subpaths: `stowage/format` (the archive),
+ * `stowage/store` (object-store helpers, codecs, Velero's layout) and `stowage/restic` (restic command
+ * builders, repository helpers, volume selection).
+ *
+ * It is also the composition root: it installs the built-in item actions (hooks/) into the backup and
+ * restore engines, which never import them. Every entry that runs a backup or restore loads this module.
  */
+import { BUILTIN_ACTIONS } from "../hooks/index.ts";
+import { setBuiltinActions } from "./actions/builtin.ts";
+
+setBuiltinActions(BUILTIN_ACTIONS);
 
 export {
   registerBackupItemAction,
@@ -15,12 +26,16 @@ export type {
   BackupItemAction,
   BackupItemActionInput,
   BackupItemActionOutput,
+  ItemAction,
+  ItemActionInput,
+  ItemActionOutput,
   ResourceIdentifier,
   ResourceSelector,
   RestoreInfo,
   RestoreItemAction,
   RestoreItemActionInput,
   RestoreItemActionOutput,
+  RunInfo,
 } from "./actions/types.ts";
 export { backup } from "./backup/backup.ts";
 export {

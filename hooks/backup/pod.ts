@@ -1,4 +1,4 @@
-import type { BackupItemAction, ResourceIdentifier } from "stowage";
+import type { BackupItemAction, ResourceIdentifier } from "../../lib/actions/index.ts";
 import { child, list, text } from "../util.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { BackupItemAction } from "stowage";
+import type { BackupItemAction } from "../../lib/actions/index.ts";
 import { child, deleteFromMap, text } from "../util.ts";
 
 const STALE_LABELS = [

@@ -1,5 +1,11 @@
-import type { BackupItemAction, BackupItemActionInput, KubeObject, ResourceIdentifier } from "stowage";
-import { child, isRecord, list, runMemo, text } from "../util.ts";
+import {
+  type BackupItemAction,
+  type BackupItemActionInput,
+  isRecord,
+  type KubeObject,
+  type ResourceIdentifier,
+} from "../../lib/actions/index.ts";
+import { child, list, runMemo, text } from "../util.ts";
 
 interface Binding {
   readonly name: string;

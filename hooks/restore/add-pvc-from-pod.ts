@@ -1,4 +1,4 @@
-import type { ResourceIdentifier, RestoreItemAction } from "stowage";
+import type { ResourceIdentifier, RestoreItemAction } from "../../lib/actions/index.ts";
 import { child, list, text } from "../util.ts";
 
 /**

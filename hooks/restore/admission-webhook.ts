@@ -1,5 +1,4 @@
-import type { RestoreItemAction } from "stowage";
-import { isRecord } from "../util.ts";
+import { isRecord, type RestoreItemAction } from "../../lib/actions/index.ts";
 
 const VALID = new Set(["None", "NoneOnDryRun"]);
 

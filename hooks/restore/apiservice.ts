@@ -1,4 +1,4 @@
-import type { RestoreItemAction } from "stowage";
+import type { RestoreItemAction } from "../../lib/actions/index.ts";
 
 /**
  * `velero.io/apiservice` (Velero's `apiservice_action.go`): APIServices labelled

@@ -1,6 +1,6 @@
-import type { KubeObject, RestoreItemAction } from "stowage";
+import { isRecord, type KubeObject, type RestoreItemAction } from "../../lib/actions/index.ts";
 import type { PluginConfigReader } from "../plugin-config.ts";
-import { at, isRecord, list, text } from "../util.ts";
+import { at, list, text } from "../util.ts";
 
 export const CHANGE_IMAGE_NAME = "velero.io/change-image-name";
 

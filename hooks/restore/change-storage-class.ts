@@ -1,6 +1,6 @@
-import type { RestoreItemAction, RestoreItemActionInput } from "stowage";
+import { isRecord, type RestoreItemAction, type RestoreItemActionInput } from "../../lib/actions/index.ts";
 import type { PluginConfigReader } from "../plugin-config.ts";
-import { child, isRecord, list, runMemo, text } from "../util.ts";
+import { child, list, runMemo, text } from "../util.ts";
 
 export const CHANGE_STORAGE_CLASS = "velero.io/change-storage-class";
 

@@ -1,5 +1,5 @@
-import type { RestoreItemAction } from "stowage";
-import { at, child, isRecord, list, text } from "../util.ts";
+import { isRecord, type RestoreItemAction } from "../../lib/actions/index.ts";
+import { at, child, list, text } from "../util.ts";
 
 /**
  * `velero.io/crd-preserve-fields` (Velero's `crd_v1_preserve_unknown_fields_action.go`): a v1 CRD with

@@ -1,4 +1,4 @@
-import type { RestoreItemAction } from "stowage";
+import type { RestoreItemAction } from "../../lib/actions/index.ts";
 import { at, child, deleteFromMap } from "../util.ts";
 
 const CONTROLLER_UID_LABELS = ["batch.kubernetes.io/controller-uid", "controller-uid"];

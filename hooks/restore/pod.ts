@@ -1,5 +1,5 @@
-import type { ResourceIdentifier, RestoreItemAction } from "stowage";
-import { child, isRecord, list, setList, text } from "../util.ts";
+import { isRecord, type ResourceIdentifier, type RestoreItemAction } from "../../lib/actions/index.ts";
+import { child, list, setList, text } from "../util.ts";
 
 const dropMounts = (containers: unknown[], prefix: string) => {
   for (const container of containers) {

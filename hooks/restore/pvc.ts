@@ -1,4 +1,4 @@
-import type { RestoreItemAction } from "stowage";
+import type { RestoreItemAction } from "../../lib/actions/index.ts";
 import { child, deleteFromMap, text } from "../util.ts";
 
 /** Annotations Velero 1.18's `velero.io/pvc` removes before a claim is re-created. */

@@ -1,5 +1,10 @@
-import type { KubeObject, RestoreInfo, RestoreItemAction } from "stowage";
-import { isRecord, list } from "../util.ts";
+import {
+  isRecord,
+  type KubeObject,
+  type RestoreInfo,
+  type RestoreItemAction,
+} from "../../lib/actions/index.ts";
+import { list } from "../util.ts";
 
 const remapSubjects = (item: KubeObject, restore: RestoreInfo) => {
   const mapping = restore.namespaceMapping;

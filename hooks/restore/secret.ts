@@ -1,4 +1,4 @@
-import type { RestoreItemAction } from "stowage";
+import type { RestoreItemAction } from "../../lib/actions/index.ts";
 import { deleteFromMap } from "../util.ts";
 
 /**

@@ -1,5 +1,5 @@
-import type { RestoreItemAction } from "stowage";
-import { isRecord, setList, text } from "../util.ts";
+import { isRecord, type RestoreItemAction } from "../../lib/actions/index.ts";
+import { setList, text } from "../util.ts";
 
 /**
  * `velero.io/service-account` (Velero's `pkg/restore/actions/service_account_action.go`): removes the

@@ -1,5 +1,5 @@
-import type { KubeObject, RestoreItemAction } from "stowage";
-import { at, child, isRecord, list, text } from "../util.ts";
+import { isRecord, type KubeObject, type RestoreItemAction } from "../../lib/actions/index.ts";
+import { at, child, list, text } from "../util.ts";
 
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 

@@ -1,4 +1,5 @@
 import type { KubeObject } from "../kube/types.ts";
+import { isRecord } from "./json.ts";
 import type { ResourceIdentifier } from "./types.ts";
 
 /** Velero's annotation a backup action sets on its returned item to drop the item. */
@@ -19,9 +20,6 @@ export interface Checked {
 }
 
 const OUTPUT_FIELDS = new Set(["item", "additionalItems", "skip"]);
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The text of whatever an action threw, for an item error message. */
 export const errorMessage = (error: unknown): string => {

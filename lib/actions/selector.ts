@@ -1,6 +1,7 @@
 import { isStowageError, ValidationError } from "../errors.ts";
 import { compileGlob } from "../filters/index.ts";
 import type { Discovery } from "../kube/discovery.ts";
+import { isRecord } from "./json.ts";
 import { type LabelSelector, parseLabelSelector } from "./labels.ts";
 
 /** Why an action did not apply to an item. */
@@ -27,9 +28,6 @@ const HINTS: Record<string, string> = {
   labels: "labelSelector",
   selector: "labelSelector",
 };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 const stringList = (value: unknown, field: string, problems: string[]): string[] => {
   if (value === undefined) return [];

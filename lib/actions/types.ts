@@ -39,80 +39,97 @@ export interface ActionLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** What a backup action knows about the backup it runs in. */
-export interface BackupInfo {
+/** What an item action knows about the backup or restore it runs in. */
+export interface RunInfo {
+  /** The backup's or restore's name. */
   readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  /** The backup's spec as it will be written to velero-backup.json. */
+  /** The backup's or restore's spec (a backup's as it will be written to `velero-backup.json`). */
   readonly spec: Readonly<Record<string, unknown>>;
 }
 
-export interface BackupItemActionInput {
-  /**
-   * The item (already mutated by earlier actions); the action may change it in place or return a modified
-   * copy. It is the run's own deep copy: a failing action never leaves a half-changed item behind.
-   */
-  readonly item: KubeObject;
-  readonly backup: BackupInfo;
-  readonly log: ActionLogger;
-  /** The cluster being backed up, for lookups (e.g. a ServiceAccount's ClusterRoleBindings). */
-  readonly cluster: Cluster;
-  readonly signal: AbortSignal;
-}
-
-export interface BackupItemActionOutput {
-  /** The item to write instead of the input. @default the input item */
-  readonly item?: KubeObject;
-  /** Items to back up too (before this one), fetched live from the cluster. */
-  readonly additionalItems?: readonly ResourceIdentifier[];
-}
-
-/** A backup item action: a plain function plus the selector of items it applies to. */
-export interface BackupItemAction {
-  /** `<dns-subdomain>/<name>`, e.g. `example.io/redact-secrets`. */
-  readonly name: string;
-  readonly appliesTo?: ResourceSelector;
-  execute(
-    input: BackupItemActionInput,
-    // biome-ignore lint/suspicious/noConfusingVoidType: an action may return nothing (a plain `void` function)
-  ): BackupItemActionOutput | undefined | void | Promise<BackupItemActionOutput | undefined | void>;
+/** What a backup action knows about the backup it runs in. */
+export interface BackupInfo extends RunInfo {
+  /** The backup's labels. */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 /** What a restore action knows about the restore it runs in. */
-export interface RestoreInfo {
-  readonly name: string;
+export interface RestoreInfo extends RunInfo {
+  /** The name of the backup being restored. */
   readonly backupName: string;
+  /** Namespace mapping `<namespace in the backup>: <namespace restored into>`. */
   readonly namespaceMapping: Readonly<Record<string, string>>;
-  readonly spec: Readonly<Record<string, unknown>>;
 }
 
-export interface RestoreItemActionInput {
-  /** The item about to be created: metadata already reset, earlier actions applied, target namespace set. */
+/** What every item action is given, in a backup and in a restore. */
+export interface ItemActionInput {
+  /**
+   * The item with earlier actions applied (in a restore also: metadata reset, target namespace set); the
+   * action may change it in place or return a modified copy. It is the run's own deep copy: a failing
+   * action never leaves a half-changed item behind.
+   */
   readonly item: KubeObject;
-  /** The item exactly as it is in the backup. */
-  readonly itemFromBackup: KubeObject;
-  readonly restore: RestoreInfo;
+  /** Where the action's log lines go: the backup's or restore's log. */
   readonly log: ActionLogger;
+  /** The cluster being backed up or restored into, for lookups (e.g. a ServiceAccount's ClusterRoleBindings). */
   readonly cluster: Cluster;
+  /** Aborted when the run is cancelled: pass it to cluster calls. */
   readonly signal: AbortSignal;
 }
 
-export interface RestoreItemActionOutput {
-  /** The item to create instead of the input. @default the input item */
+/** What a backup item action is given. */
+export interface BackupItemActionInput extends ItemActionInput {
+  /** The backup the item is part of. */
+  readonly backup: BackupInfo;
+}
+
+/** What a restore item action is given. */
+export interface RestoreItemActionInput extends ItemActionInput {
+  /** The item exactly as it is in the backup. */
+  readonly itemFromBackup: KubeObject;
+  /** The restore the item is part of. */
+  readonly restore: RestoreInfo;
+}
+
+/** What every item action may return. */
+export interface ItemActionOutput {
+  /** The item to write or create instead of the input. @default the input item */
   readonly item?: KubeObject;
-  /** Items from the backup to restore first, with namespaces as in the backup (the restore maps them). */
+  /**
+   * Items to handle first. A backup fetches them live from the cluster; a restore takes them from the
+   * backup, with namespaces as in the backup (the restore maps them).
+   * @default none
+   */
   readonly additionalItems?: readonly ResourceIdentifier[];
+}
+
+/** What a backup item action may return. */
+export interface BackupItemActionOutput extends ItemActionOutput {}
+
+/** What a restore item action may return. */
+export interface RestoreItemActionOutput extends ItemActionOutput {
   /** Skip this item; a string is logged as the reason. @default false */
   readonly skip?: boolean | string;
 }
 
-/** A restore item action: a plain function plus the selector of items it applies to. */
-export interface RestoreItemAction {
-  /** `<dns-subdomain>/<name>`, e.g. `example.io/change-storage-class`. */
+/**
+ * An item action: a plain function plus the selector of items it applies to, given `Input` and
+ * returning `Output`, nothing, or a promise of either.
+ */
+export interface ItemAction<Input extends ItemActionInput, Output extends ItemActionOutput> {
+  /** `<dns-subdomain>/<name>`, e.g. `example.io/redact-secrets`. */
   readonly name: string;
+  /** The items the action applies to. @default every item */
   readonly appliesTo?: ResourceSelector;
+  /** Called once per item the action applies to. */
   execute(
-    input: RestoreItemActionInput,
+    input: Input,
     // biome-ignore lint/suspicious/noConfusingVoidType: an action may return nothing (a plain `void` function)
-  ): RestoreItemActionOutput | undefined | void | Promise<RestoreItemActionOutput | undefined | void>;
+  ): Output | undefined | void | Promise<Output | undefined | void>;
 }
+
+/** A backup item action, e.g. `example.io/redact-secrets`. */
+export interface BackupItemAction extends ItemAction<BackupItemActionInput, BackupItemActionOutput> {}
+
+/** A restore item action, e.g. `example.io/change-storage-class`. */
+export interface RestoreItemAction extends ItemAction<RestoreItemActionInput, RestoreItemActionOutput> {}

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createBuiltinBackupActions } from "../../hooks/index.ts";
+import { builtinBackupActions } from "../actions/builtin.ts";
 import { registeredBackupItemActions } from "../actions/registered.ts";
 import { resolveActions } from "../actions/registry.ts";
 import type { BackupInfo, BackupItemAction } from "../actions/types.ts";
@@ -68,7 +68,7 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
   const info: BackupInfo = { name, labels, spec: spec as Record<string, unknown> };
   const actions = resolveActions<BackupItemAction>(
     [
-      ...(resolved.actions.builtin ? createBuiltinBackupActions() : []),
+      ...(resolved.actions.builtin ? builtinBackupActions() : []),
       ...(resolved.actions.registered ? registeredBackupItemActions() : []),
       ...resolved.actions.own,
     ],

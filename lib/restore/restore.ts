@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createBuiltinRestoreActions } from "../../hooks/index.ts";
+import { builtinRestoreActions } from "../actions/builtin.ts";
 import { registeredRestoreItemActions } from "../actions/registered.ts";
 import { resolveActions } from "../actions/registry.ts";
 import type { RestoreInfo, RestoreItemAction } from "../actions/types.ts";
@@ -103,7 +103,7 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
   const actions = resolveActions<RestoreItemAction>(
     [
       ...(resolved.actions.builtin
-        ? createBuiltinRestoreActions(pluginConfigNamespace ? { pluginConfigNamespace } : {})
+        ? builtinRestoreActions(pluginConfigNamespace ? { pluginConfigNamespace } : {})
         : []),
       ...(resolved.actions.builtin ? [podVolumes.action] : []),
       ...(resolved.actions.registered ? registeredRestoreItemActions() : []),

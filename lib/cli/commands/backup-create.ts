@@ -181,7 +181,7 @@ With -o json|yaml the written velero-backup.json is printed (velero only prints 
     const snapshotLocations = await settings.snapshotLocations(flags.list("volume-snapshot-locations"));
     const storageLocation = flags.string("storage-location");
     const { store, locationName, target } = await settings.openStore(storageLocation);
-    const { backup } = await import("../../backup/backup.ts"); // with the Kubernetes client: loaded on demand
+    const { backup } = await import("../../index.ts"); // the front door, with the built-in actions: loaded on demand
     const cluster = await settings.connect();
     const podVolumes = await podVolumesFromFlags(flags, target, cluster, context.command.path);
     const progress = progressLine(io.stderr, name);

@@ -244,7 +244,7 @@ before the workload starts; without it a warning names the volumes left empty.`,
     const snapshotLocations = await settings.snapshotLocations(flags.list("volume-snapshot-locations"));
     const name = args[0];
     const { store, target } = await settings.openStore(flags.string("storage-location"));
-    const { restore } = await import("../../restore/restore.ts"); // with the Kubernetes client: loaded on demand
+    const { restore } = await import("../../index.ts"); // the front door, with the built-in actions: loaded on demand
     const cluster = await settings.connect();
     let podVolumes: Awaited<ReturnType<typeof podVolumesFromFlags>>;
     try {
