@@ -7,17 +7,8 @@ import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { promisify } from "node:util";
 import { changeStorageClass } from "../examples/change-storage-class-action.ts";
-import {
-  backup,
-  findRepositoryKey,
-  forgetCommand,
-  fsStore,
-  initRepository,
-  listBackups,
-  localDriver,
-  repositoryAddress,
-  restore,
-} from "../lib/index.ts";
+import { backup, fsStore, initRepository, listBackups, localDriver, restore } from "../lib/index.ts";
+import { findRepositoryKey, forgetCommand, repositoryAddress } from "../lib/podvolume/index.ts";
 import { repoRoot, requireBinary } from "./support/binaries.ts";
 import { onCleanup } from "./support/cleanup.ts";
 import { testEnv } from "./support/env.ts";

@@ -31,6 +31,7 @@ export interface WriteOptions extends RequestOptions {
   readonly fieldManager?: string;
 }
 
+/** Options of `Cluster.list` and `Cluster.listPages`: a label and field selector, a page size. */
 export interface ListOptions extends RequestOptions {
   /** Label selector in `kubectl -l` syntax. */
   readonly labelSelector?: string | undefined;
@@ -46,6 +47,7 @@ export interface ListOptions extends RequestOptions {
 /** Patch flavours: JSON merge patch, JSON patch, strategic merge patch, server-side apply. */
 export type PatchType = "merge" | "json" | "strategic" | "apply";
 
+/** Options of `Cluster.patch`: the patch flavour and, for server-side apply, `force`. */
 export interface PatchOptions extends WriteOptions {
   /**
    * @default "merge"
@@ -58,6 +60,7 @@ export interface PatchOptions extends WriteOptions {
   readonly force?: boolean;
 }
 
+/** Options of `Cluster.delete`: the propagation policy and the attempts for this request. */
 export interface DeleteOptions extends WriteOptions {
   /** @default the resource's default (Background for most) */
   readonly propagationPolicy?: "Foreground" | "Background" | "Orphan";

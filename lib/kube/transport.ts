@@ -31,6 +31,7 @@ export interface KubeRequest {
   readonly attempts?: number;
 }
 
+/** A raw response of the Kubernetes API: status code, headers and body. */
 export interface KubeResponse {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;

@@ -6,6 +6,7 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
+/** A Kubernetes object's `metadata` as plain JSON: the common fields typed, any other kept as is. */
 export interface ObjectMeta {
   name?: string;
   generateName?: string;

@@ -17,6 +17,7 @@ export interface PlanEntry {
   readonly reason?: string;
 }
 
+/** How a restore ended (Velero's phases): `Completed`, or `PartiallyFailed` when any error was logged. */
 export type RestorePhase = "Completed" | "PartiallyFailed";
 
 /** What `restore()` returns. */

@@ -3,7 +3,6 @@ import {
   type BackupItemAction,
   backup,
   type Cluster,
-  createLimiter,
   fsStore,
   isAlreadyExists,
   type KubeObject,
@@ -11,6 +10,7 @@ import {
   restore,
   s3Store,
 } from "stowage";
+import { createLimiter } from "../../lib/kube/index.ts";
 import { listedResources, NEVER_RESTORED } from "./resources.ts";
 import type { StoreTarget, WorkerRequest } from "./types.ts";
 

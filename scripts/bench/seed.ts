@@ -1,6 +1,7 @@
 /** Seeding the population, and creating / deleting bench namespaces. */
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Cluster, createLimiter, isAlreadyExists, isNotFound } from "stowage";
+import { type Cluster, isAlreadyExists, isNotFound } from "stowage";
+import { createLimiter } from "../../lib/kube/index.ts";
 import { rawList } from "./ops.ts";
 import { CRD_NAME, population, widgetCrd } from "./population.ts";
 

@@ -2,16 +2,14 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   backup,
-  decodeJsonGz,
   deleteBackup,
   getBackup,
-  getBuffer,
-  getText,
   listBackups,
   type ObjectStore,
   StoreError,
   ValidationError,
 } from "../../lib/index.ts";
+import { decodeJsonGz, getBuffer, getText } from "../../lib/store/index.ts";
 import { seedNginxExample } from "../support/fixtures.ts";
 import { connectTest, makeNamespace } from "../support/kube.ts";
 import { tempFsStore, tempS3Store } from "../support/stores.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { backup, decodeJsonGz, getBuffer } from "../../lib/index.ts";
+import { backup } from "../../lib/index.ts";
+import { decodeJsonGz, getBuffer } from "../../lib/store/index.ts";
 import { connectTest, makeNamespace } from "../support/kube.ts";
 import { tempFsStore } from "../support/stores.ts";
 

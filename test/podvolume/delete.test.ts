@@ -7,19 +7,18 @@ import {
   backup,
   type Cluster,
   collectGarbage,
-  decodeJsonGz,
   deleteBackup,
-  getBuffer,
   type ObjectStore,
-  type PodVolumeBackupRecord,
   type PodVolumeDeleteOptions,
   pruneRepositories,
 } from "../../lib/index.ts";
 import type { ResticBackend } from "../../lib/podvolume/backend.ts";
 import { repositoryAddress } from "../../lib/podvolume/backend.ts";
 import { checkCommand, forgetCommand, snapshotsCommand } from "../../lib/podvolume/commands.ts";
+import type { PodVolumeBackupRecord } from "../../lib/podvolume/index.ts";
 import { findRepositoryKey } from "../../lib/podvolume/keys.ts";
 import { type LocalDriver, localDriver } from "../../lib/podvolume/local-driver.ts";
+import { decodeJsonGz, getBuffer } from "../../lib/store/index.ts";
 import { backupKeys } from "../../lib/store/layout.ts";
 import { connectTest, makeNamespace, uniqueSuffix } from "../support/kube.ts";
 import { createRunningPod, podOnNode } from "../support/node-player.ts";

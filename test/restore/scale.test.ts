@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { backup, type Cluster, createLimiter, type KubeObject, restore } from "../../lib/index.ts";
+import { backup, type Cluster, type KubeObject, restore } from "../../lib/index.ts";
+import { createLimiter } from "../../lib/kube/index.ts";
 import { onCleanup } from "../support/cleanup.ts";
 import { connectTest, makeNamespace, uniqueSuffix } from "../support/kube.ts";
 import { tempFsStore } from "../support/stores.ts";

@@ -1,7 +1,8 @@
 // TTL garbage collection against MinIO: three real backups, one expired → exactly that one's keys go.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { backup, collectGarbage, listAll, openCatalog } from "../../lib/index.ts";
+import { backup, collectGarbage, openCatalog } from "../../lib/index.ts";
+import { listAll } from "../../lib/store/index.ts";
 import { connectTest, makeNamespace } from "../support/kube.ts";
 import { tempS3Store } from "../support/stores.ts";
 

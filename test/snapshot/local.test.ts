@@ -12,12 +12,12 @@ import { describe, test } from "node:test";
 import {
   backup,
   type KubeObject,
-  listAll,
   listBackups,
   restore,
   type VolumeSnapshotLocation,
 } from "../../lib/index.ts";
 import { createLocalSnapshotter } from "../../lib/snapshot/providers/local.ts";
+import { listAll } from "../../lib/store/index.ts";
 import { onCleanup } from "../support/cleanup.ts";
 import { connectTest } from "../support/kube.ts";
 import { tempFsStore } from "../support/stores.ts";

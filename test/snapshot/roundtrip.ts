@@ -9,9 +9,7 @@ import {
   type BackupOptions,
   backup,
   type Cluster,
-  decodeJsonGz,
   deleteBackup,
-  getBuffer,
   isNotFound,
   type KubeObject,
   type NativeSnapshotRecord,
@@ -19,6 +17,7 @@ import {
   restore,
   type VolumeSnapshotLocation,
 } from "../../lib/index.ts";
+import { decodeJsonGz, getBuffer } from "../../lib/store/index.ts";
 import { onCleanup } from "../support/cleanup.ts";
 import { apply, eventually } from "../support/fixtures.ts";
 import { connectTest, makeNamespace } from "../support/kube.ts";
