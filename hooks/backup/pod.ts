@@ -1,5 +1,6 @@
 import type { BackupItemAction, ResourceIdentifier } from "../../lib/actions/index.ts";
-import { child, list, text } from "../util.ts";
+import { claimItem, podClaimNames } from "../claims.ts";
+import { child, text } from "../util.ts";
 
 /**
  * `velero.io/pod` (Velero's `pkg/backup/actions/pod_action.go`): a pod brings its PriorityClass and the
@@ -17,15 +18,9 @@ export const podBackupAction = (): BackupItemAction => ({
       additionalItems.push({ resource: "priorityclasses.scheduling.k8s.io", name: priorityClass });
     }
     const namespace = item.metadata?.namespace;
-    for (const volume of list(spec, "volumes")) {
-      const claim = text(child(volume, "persistentVolumeClaim"), "claimName");
-      if (!claim) continue;
+    for (const claim of podClaimNames(item)) {
       log.info(`Adding pvc ${claim} to additionalItems`);
-      additionalItems.push(
-        namespace
-          ? { resource: "persistentvolumeclaims", namespace, name: claim }
-          : { resource: "persistentvolumeclaims", name: claim },
-      );
+      additionalItems.push(claimItem(namespace, claim));
     }
     return additionalItems.length > 0 ? { additionalItems } : undefined;
   },

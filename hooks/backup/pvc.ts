@@ -1,11 +1,17 @@
 import type { BackupItemAction } from "../../lib/actions/index.ts";
+import { boundVolumeName, CLAIMS, volumeItem } from "../claims.ts";
 import { child, deleteFromMap, text } from "../util.ts";
 
-const STALE_LABELS = [
+/** Labels a backed-up claim never keeps (`velero.io/backup-name` is handled apart: it may name this backup). */
+const STALE_LABELS = new Set([
   "velero.io/restore-name",
   "backup.velero.io/must-include-additional-items",
   "velero.io/volume-snapshot-name",
-];
+]);
+
+/** Whether a claim's label is stale in backup `backupName`: one of {@link STALE_LABELS}, or another backup's name. */
+const isStaleLabel = (key: string, value: string | undefined, backupName: string): boolean =>
+  STALE_LABELS.has(key) || (key === "velero.io/backup-name" && value !== backupName);
 
 /**
  * `velero.io/pv` (Velero's `pkg/backup/actions/backup_pv_action.go`; despite the name it acts on
@@ -19,11 +25,11 @@ const STALE_LABELS = [
  */
 export const pvcBackupAction = (): BackupItemAction => ({
   name: "velero.io/pv",
-  appliesTo: { resources: ["persistentvolumeclaims"] },
+  appliesTo: CLAIMS,
   execute({ item, backup, log }) {
     const spec = child(item, "spec");
-    const volumeName = text(spec, "volumeName");
-    if (!spec || text(child(item, "status"), "phase") !== "Bound" || !volumeName) return undefined;
+    const volumeName = boundVolumeName(item);
+    if (!spec || !volumeName) return undefined;
 
     delete spec["dataSource"];
     delete spec["dataSourceRef"];
@@ -40,13 +46,11 @@ export const pvcBackupAction = (): BackupItemAction => ({
 
     const labels = item.metadata?.labels;
     if (labels) {
-      const stale = Object.keys(labels).filter(
-        (k) => STALE_LABELS.includes(k) || (k === "velero.io/backup-name" && labels[k] !== backup.name),
-      );
+      const stale = Object.keys(labels).filter((k) => isStaleLabel(k, labels[k], backup.name));
       for (const key of stale)
         log.info(`Deleting stale Velero label ${key}=${labels[key]} from PVC ${item.metadata?.name}`);
       deleteFromMap(item.metadata, "labels", stale);
     }
-    return { item, additionalItems: [{ resource: "persistentvolumes", name: volumeName }] };
+    return { item, additionalItems: [volumeItem(volumeName)] };
   },
 });

@@ -1,5 +1,5 @@
 import type { ResourceIdentifier, RestoreItemAction } from "../../lib/actions/index.ts";
-import { child, list, text } from "../util.ts";
+import { claimItem, podClaimNames } from "../claims.ts";
 
 /**
  * `velero.io/add-pvc-from-pod` (Velero's `add_pvc_from_pod_action.go`): restores every
@@ -12,15 +12,9 @@ export const addPvcFromPodRestoreAction = (): RestoreItemAction => ({
   execute({ item, itemFromBackup, log }) {
     const namespace = itemFromBackup.metadata?.namespace ?? item.metadata?.namespace;
     const additionalItems: ResourceIdentifier[] = [];
-    for (const volume of list(child(item, "spec"), "volumes")) {
-      const claim = text(child(volume, "persistentVolumeClaim"), "claimName");
-      if (!claim) continue;
+    for (const claim of podClaimNames(item)) {
       log.info(`Adding PVC ${namespace}/${claim} as an additional item to restore`);
-      additionalItems.push(
-        namespace
-          ? { resource: "persistentvolumeclaims", namespace, name: claim }
-          : { resource: "persistentvolumeclaims", name: claim },
-      );
+      additionalItems.push(claimItem(namespace, claim));
     }
     return additionalItems.length > 0 ? { additionalItems } : undefined;
   },

@@ -1,5 +1,6 @@
 import type { RestoreItemAction } from "../../lib/actions/index.ts";
-import { child, deleteFromMap, text } from "../util.ts";
+import { boundVolumeName, CLAIMS, volumeItem } from "../claims.ts";
+import { deleteFromMap } from "../util.ts";
 
 /** Annotations Velero 1.18's `velero.io/pvc` removes before a claim is re-created. */
 export const PVC_RESTORE_DROPPED_ANNOTATIONS: readonly string[] = [
@@ -21,16 +22,16 @@ export const PVC_RESTORE_DROPPED_ANNOTATIONS: readonly string[] = [
  */
 export const pvcRestoreAction = (): RestoreItemAction => ({
   name: "velero.io/pvc",
-  appliesTo: { resources: ["persistentvolumeclaims"] },
+  appliesTo: CLAIMS,
   execute({ item, itemFromBackup, log }) {
     deleteFromMap(item.metadata, "annotations", PVC_RESTORE_DROPPED_ANNOTATIONS);
     // status is gone from the item by now: look at the claim as it was backed up
-    const volumeName = text(child(itemFromBackup, "spec"), "volumeName");
-    if (text(child(itemFromBackup, "status"), "phase") !== "Bound" || !volumeName) {
+    const volumeName = boundVolumeName(itemFromBackup);
+    if (!volumeName) {
       log.info("PVC is not bound or its volume name is empty");
       return { item };
     }
     log.info(`Adding PV ${volumeName} as an additional item to restore`);
-    return { item, additionalItems: [{ resource: "persistentvolumes", name: volumeName }] };
+    return { item, additionalItems: [volumeItem(volumeName)] };
   },
 });
