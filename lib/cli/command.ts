@@ -3,34 +3,9 @@
  * positional arguments, the output formats it supports, and the function that runs it. The command
  * table (`registry.ts`) is plain data built from these, so new verbs slot in without touching the parser.
  */
-import type { Readable, Writable } from "node:stream";
 import type { Flags } from "./flags.ts";
 import type { Settings } from "./settings.ts";
-
-/** `-o/--output` values. */
-export type OutputFormat = "table" | "json" | "yaml";
-
-/** The kinds of flag values the parser knows. */
-export type FlagType =
-  /** A single string; the last occurrence wins. */
-  | "string"
-  /** A boolean; `--flag`, `--flag=true`, `--flag=false` (Go's strconv.ParseBool spellings). */
-  | "boolean"
-  /** A list: comma-separated, and the flag may be repeated (the values are concatenated). */
-  | "list";
-
-/** One flag of a command (or a global flag). */
-export interface FlagSpec {
-  /** Long name without dashes, e.g. `include-namespaces`. */
-  readonly name: string;
-  /** One-letter alias, e.g. `l` for `-l`. */
-  readonly short?: string;
-  readonly type: FlagType;
-  /** Placeholder shown in help, e.g. `NAMES`, `DURATION`. */
-  readonly placeholder?: string;
-  /** One line for `--help`. */
-  readonly description: string;
-}
+import type { FlagSpec, Io, OutputFormat } from "./types.ts";
 
 /** Positional arguments a command takes. */
 export interface ArgsSpec {
@@ -39,13 +14,6 @@ export interface ArgsSpec {
   readonly min: number;
   /** `Infinity` for any number. */
   readonly max: number;
-}
-
-/** Streams a command writes to; the process's by default. */
-export interface Io {
-  readonly stdout: Writable & { isTTY?: boolean };
-  readonly stderr: Writable & { isTTY?: boolean };
-  readonly stdin: Readable & { isTTY?: boolean };
 }
 
 /** What a running command gets. */
@@ -61,6 +29,8 @@ export interface CommandContext {
   readonly io: Io;
   /** The command being run. */
   readonly command: CommandSpec;
+  /** The command table it was found in (what `stowage help` describes). */
+  readonly table: CommandTable;
   /** The process environment (STOWAGE_*, AWS_*, …). */
   readonly env: NodeJS.ProcessEnv;
 }
@@ -90,4 +60,10 @@ export interface CommandSpec {
 export interface GroupSpec {
   readonly name: string;
   readonly summary: string;
+}
+
+/** Every command and group of the CLI, in the order help lists them. */
+export interface CommandTable {
+  readonly commands: readonly CommandSpec[];
+  readonly groups: readonly GroupSpec[];
 }

@@ -3,11 +3,11 @@
  * (`NAME...`, `--all` or `-l SELECTOR`, exactly one), and confirmation (asked on a terminal unless
  * `--confirm`; without a terminal, `--confirm` is required).
  */
-import type { FlagSpec, Io } from "./command.ts";
 import { UsageError } from "./errors.ts";
 import type { Flags } from "./flags.ts";
 import { confirm } from "./prompt.ts";
 import { labelFilter } from "./selectors.ts";
+import type { FlagSpec, Io } from "./types.ts";
 
 type Noun = "backup" | "restore";
 

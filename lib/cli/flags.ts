@@ -2,8 +2,8 @@
  * Flag values after parsing, the global flags every command accepts, and parsers for velero's flag
  * value syntaxes (`k=v,k2=v2` maps, `pods=ns/a,ns/b;deployments=ns/d` ordered resources).
  */
-import type { FlagSpec, OutputFormat } from "./command.ts";
 import { UsageError } from "./errors.ts";
+import type { FlagSpec, OutputFormat } from "./types.ts";
 
 /** Flags every command accepts. */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [

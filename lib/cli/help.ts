@@ -1,7 +1,8 @@
 /** `--help` texts: the command list, a group's verbs, and one command's usage and flags. */
-import type { CommandSpec, FlagSpec, GroupSpec } from "./command.ts";
+import type { CommandSpec, CommandTable, GroupSpec } from "./command.ts";
 import { GLOBAL_FLAGS } from "./flags.ts";
 import { commandFlags } from "./parse.ts";
+import type { FlagSpec } from "./types.ts";
 
 const columns = (rows: readonly (readonly [string, string])[], indent = "  "): string => {
   const width = Math.max(0, ...rows.map(([left]) => left.length));
@@ -91,4 +92,19 @@ export const commandHelp = (command: CommandSpec): string => {
   if (outputs.length > 1) parts.push(`Output formats (-o): ${outputs.join(", ")}.`);
   parts.push(EXIT_CODES, "");
   return parts.join("\n");
+};
+
+/**
+ * Help for `stowage help WORDS…`: the root (no words), a group, or a command of `table`; undefined
+ * when the words name neither.
+ */
+export const helpText = (words: readonly string[], table: CommandTable): string | undefined => {
+  const { commands, groups } = table;
+  if (words.length === 0) return rootHelp(commands, groups);
+  const command = commands.find((c) => c.path.join(" ") === words.join(" "));
+  if (command) return commandHelp(command);
+  const isGroup = commands.some(
+    (c) => c.path.length > words.length && c.path.slice(0, words.length).join(" ") === words.join(" "),
+  );
+  return isGroup ? groupHelp(words, commands, groups) : undefined;
 };

@@ -3,7 +3,7 @@
  * table (`registry.ts`), parses its flags, resolves the settings and runs it; every failure becomes
  * `stowage: <message>` on stderr and an exit code (0 ok, 1 failed, 2 usage).
  */
-import type { CommandSpec, Io } from "./command.ts";
+import type { CommandSpec, CommandTable } from "./command.ts";
 import { EXIT, reportError, UsageError } from "./errors.ts";
 import { parseOutput } from "./flags.ts";
 import { commandHelp, groupHelp, rootHelp } from "./help.ts";
@@ -11,17 +11,10 @@ import { write } from "./output.ts";
 import { locate, parseCommandLine, parseGlobals } from "./parse.ts";
 import { COMMANDS, GROUPS } from "./registry.ts";
 import { Settings } from "./settings.ts";
+import type { Io } from "./types.ts";
 
-/** Help for `stowage help WORDS…`: the root, a group or a command; undefined for unknown words. */
-export const helpText = (words: readonly string[]): string | undefined => {
-  if (words.length === 0) return rootHelp(COMMANDS, GROUPS);
-  const command = COMMANDS.find((c) => c.path.join(" ") === words.join(" "));
-  if (command) return commandHelp(command);
-  const isGroup = COMMANDS.some(
-    (c) => c.path.length > words.length && c.path.slice(0, words.length).join(" ") === words.join(" "),
-  );
-  return isGroup ? groupHelp(words, COMMANDS, GROUPS) : undefined;
-};
+/** The command table `main` runs commands from. */
+const TABLE: CommandTable = { commands: COMMANDS, groups: GROUPS };
 
 const runCommand = async (
   command: CommandSpec,
@@ -37,7 +30,16 @@ const runCommand = async (
   }
   const output = parseOutput(parsed.globals.string("output"), command.outputs ?? ["table"], command.path);
   const settings = new Settings(parsed.globals, env, command.path);
-  return command.run({ args: parsed.args, flags: parsed.flags, settings, output, io, command, env });
+  return command.run({
+    args: parsed.args,
+    flags: parsed.flags,
+    settings,
+    output,
+    io,
+    command,
+    table: TABLE,
+    env,
+  });
 };
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { Writable } from "node:stream";
 import { stringify } from "yaml";
-import type { OutputFormat } from "./command.ts";
+import type { OutputFormat } from "./types.ts";
 
 /** Settings of {@link tabwrite}, as Go's `tabwriter.NewWriter(out, minwidth, tabwidth, padding, ' ', 0)`. */
 export interface TabwriterOptions {

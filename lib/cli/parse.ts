@@ -8,9 +8,10 @@
  * comma-separated, repeatable list flags.
  */
 import { parseArgs } from "node:util";
-import type { CommandSpec, FlagSpec, GroupSpec } from "./command.ts";
+import type { CommandSpec, GroupSpec } from "./command.ts";
 import { UsageError } from "./errors.ts";
 import { Flags, type FlagValue, GLOBAL_FLAGS, splitList } from "./flags.ts";
+import type { FlagSpec } from "./types.ts";
 
 /** Where the command words of an argv lead. */
 export type Located =

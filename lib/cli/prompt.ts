@@ -1,6 +1,6 @@
 /** Yes/no questions on a terminal (velero's "Are you sure you want to continue (Y/N)?"). */
 import { createInterface } from "node:readline/promises";
-import type { Io } from "./command.ts";
+import type { Io } from "./types.ts";
 
 /** Asks `question` on stderr and reads one line from stdin; true for y/yes (any case). */
 export const confirm = async (io: Io, question: string): Promise<boolean> => {

@@ -5,12 +5,13 @@
  */
 
 import type { BackupOptions } from "../../backup/options.ts";
-import type { CommandSpec, FlagSpec } from "../command.ts";
+import type { CommandSpec } from "../command.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { compact, type Flags, parseOrderedResources, parseOrSelectors } from "../flags.ts";
 import { encode, write } from "../output.ts";
 import { progressLine } from "../progress.ts";
 import { SCRIPTS_FLAG } from "../scripts.ts";
+import type { FlagSpec } from "../types.ts";
 import { backupFromSchedule } from "./backup-from-schedule.ts";
 import { FS_BACKUP_FLAGS, podVolumesFromFlags } from "./restic-repo.ts";
 import { interruptSignal } from "./shared.ts";

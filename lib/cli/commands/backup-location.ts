@@ -6,12 +6,13 @@
 import { ConfigError } from "../../errors.ts";
 import { getObjectStoreProvider, openLocation, resolveProviderName } from "../../store/index.ts";
 import { validateProviderName } from "../../store/providers.ts";
-import type { CommandSpec, Io } from "../command.ts";
+import type { CommandSpec } from "../command.ts";
 import { type CliConfig, type StoredLocation, saveConfigFile } from "../config-file.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { encodeObjects, formatTable, write } from "../output.ts";
 import type { Settings } from "../settings.ts";
 import { toBackupLocation } from "../stores.ts";
+import type { Io } from "../types.ts";
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 

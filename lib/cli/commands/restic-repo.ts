@@ -6,11 +6,12 @@
 import type { Cluster } from "../../kube/client.ts";
 import { type ResticBackend, resticBackend } from "../../podvolume/backend.ts";
 import type { PodVolumeOptions } from "../../podvolume/options.ts";
-import type { CommandSpec, FlagSpec } from "../command.ts";
+import type { CommandSpec } from "../command.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import type { Flags } from "../flags.ts";
 import { encode, encodeObjects, formatTable, write } from "../output.ts";
 import { openStoreTarget, type StoreTarget } from "../stores.ts";
+import type { FlagSpec } from "../types.ts";
 import { STORAGE_LOCATION_FLAG } from "./shared.ts";
 
 export const CREDENTIALS_FLAG: FlagSpec = {

@@ -8,11 +8,12 @@
 import type { RestoreOptions } from "../../restore/options.ts";
 import { parsePriorities } from "../../restore/ordering.ts";
 import type { PlanEntry, RestoreResult } from "../../restore/result.ts";
-import type { CommandSpec, FlagSpec } from "../command.ts";
+import type { CommandSpec } from "../command.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { compact, type Flags, parseOrSelectors } from "../flags.ts";
 import { encode, formatTable, write } from "../output.ts";
 import { restoreProgressLine } from "../progress.ts";
+import type { FlagSpec } from "../types.ts";
 import { FS_BACKUP_FLAGS, podVolumesFromFlags } from "./restic-repo.ts";
 import { interruptSignal } from "./shared.ts";
 

@@ -4,10 +4,11 @@
  */
 import type { ValidationError } from "../../errors.ts";
 import { parseDuration } from "../../util/duration.ts";
-import type { CommandSpec, FlagSpec } from "../command.ts";
+import type { CommandSpec } from "../command.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { splitList } from "../flags.ts";
 import { DEFAULT_STORE_DIR } from "../stores.ts";
+import type { FlagSpec } from "../types.ts";
 import { scriptEnvironment } from "./run.ts";
 
 const flag = (name: string, placeholder: string, description: string): FlagSpec => ({

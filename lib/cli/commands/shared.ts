@@ -1,7 +1,7 @@
 /** Pieces the backup verbs share: the `--storage-location` flag and the not-found check. */
 import { StoreError } from "../../errors.ts";
 import type { Catalog } from "../../store/index.ts";
-import type { FlagSpec } from "../command.ts";
+import type { FlagSpec } from "../types.ts";
 
 /** `--storage-location NAME` on the verbs that read a store. */
 export const STORAGE_LOCATION_FLAG: FlagSpec = {
