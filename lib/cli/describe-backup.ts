@@ -3,7 +3,7 @@
  * line for line, printed through Go's tabwriter settings (minwidth 0, padding 2). Pure formatting; the
  * command loads the files.
  */
-import type { Backup, BackupSpec, LabelSelector, Result, Results } from "../store/index.ts";
+import type { Backup, BackupSpec, LabelSelector, Results } from "../store/index.ts";
 import { describeVolumes, type VolumeFiles } from "./describe-volumes.ts";
 import { Describer, NONE } from "./describer.ts";
 import { formatLabelSelectorOrNone } from "./selectors.ts";
@@ -26,19 +26,6 @@ const joinOr = (items: readonly string[] | undefined, empty: string): string =>
 const boolString = (value: unknown, no: string, yes: string, unset: string): string =>
   value === undefined || value === null ? unset : value ? yes : no;
 
-const describeResult = (d: Describer, name: string, result: Result | undefined): void => {
-  d.printf(`${name}:\n`);
-  d.slice(1, "Velero", result?.velero);
-  d.slice(1, "Cluster", result?.cluster);
-  const namespaces = Object.keys(result?.namespaces ?? {}).sort();
-  if (namespaces.length === 0) {
-    d.printf(`\tNamespaces: ${NONE}\n`);
-    return;
-  }
-  d.printf("\tNamespaces:\n");
-  for (const ns of namespaces) d.slice(2, ns, result?.namespaces?.[ns]);
-};
-
 const describeResults = (d: Describer, backup: Backup, results: Results | null): void => {
   const warnings = backup.status?.warnings ?? 0;
   const errors = backup.status?.errors ?? 0;
@@ -50,11 +37,11 @@ const describeResults = (d: Describer, backup: Backup, results: Results | null):
   }
   if (warnings > 0) {
     d.println();
-    describeResult(d, "Warnings", results.warnings);
+    d.result("Warnings", results.warnings);
   }
   if (errors > 0) {
     d.println();
-    describeResult(d, "Errors", results.errors);
+    d.result("Errors", results.errors);
   }
 };
 

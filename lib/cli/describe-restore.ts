@@ -3,7 +3,7 @@
  * printed through the describer's tabwriter. Pure formatting; the command loads the files.
  */
 import type { RestoreRecord } from "../restore/catalog.ts";
-import type { LabelSelector, Result, Results } from "../store/index.ts";
+import type { LabelSelector, Results } from "../store/index.ts";
 import { Describer, NONE } from "./describer.ts";
 import { formatLabelSelectorOrNone } from "./selectors.ts";
 import { formatTimestamp } from "./time-format.ts";
@@ -13,19 +13,6 @@ const strings = (value: unknown): string[] =>
 
 const joinOr = (items: readonly string[], empty: string): string =>
   items.length > 0 ? items.join(", ") : empty;
-
-const describeResult = (d: Describer, name: string, result: Result | undefined): void => {
-  d.printf(`${name}:\n`);
-  d.slice(1, "Velero", result?.velero);
-  d.slice(1, "Cluster", result?.cluster);
-  const namespaces = Object.keys(result?.namespaces ?? {}).sort();
-  if (namespaces.length === 0) {
-    d.printf(`\tNamespaces: ${NONE}\n`);
-    return;
-  }
-  d.printf("\tNamespaces:\n");
-  for (const ns of namespaces) d.slice(2, ns, result?.namespaces?.[ns]);
-};
 
 /** The description of one restore record and its results (null when absent). */
 export const describeRestore = (restore: RestoreRecord, results: Results | null): string => {
@@ -49,13 +36,13 @@ export const describeRestore = (restore: RestoreRecord, results: Results | null)
   const warnings = status.warnings ?? 0;
   const errors = status.errors ?? 0;
   if (results !== null && warnings > 0) {
-    describeResult(d, "Warnings", results.warnings);
+    d.result("Warnings", results.warnings);
     d.println();
   } else if (warnings > 0) {
     d.printf(`Warnings:\t${warnings}\n\n`);
   }
   if (results !== null && errors > 0) {
-    describeResult(d, "Errors", results.errors);
+    d.result("Errors", results.errors);
     d.println();
   } else if (errors > 0) {
     d.printf(`Errors:\t${errors}\n\n`);

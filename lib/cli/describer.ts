@@ -2,6 +2,7 @@
  * velero's `Describer` (`pkg/cmd/util/output/describe.go`): describe text is built with tabs between
  * cells and aligned at the end by Go's tabwriter (minwidth 0, padding 2).
  */
+import type { Result } from "../store/index.ts";
 import { type TabwriterOptions, tabwrite } from "./output.ts";
 
 /** What velero prints for an empty value. */
@@ -48,6 +49,23 @@ export class Describer {
     items.forEach((item, i) => {
       this.printf(`${i === 0 ? "" : `${tabs}\t`}${item}\n`);
     });
+  }
+
+  /**
+   * velero's describeResult: the warnings or errors (`name`) of a backup's or restore's results file,
+   * as Velero, Cluster and per-namespace lists.
+   */
+  result(name: string, result: Result | undefined): void {
+    this.printf(`${name}:\n`);
+    this.slice(1, "Velero", result?.velero);
+    this.slice(1, "Cluster", result?.cluster);
+    const namespaces = Object.keys(result?.namespaces ?? {}).sort();
+    if (namespaces.length === 0) {
+      this.printf(`\tNamespaces: ${NONE}\n`);
+      return;
+    }
+    this.printf("\tNamespaces:\n");
+    for (const ns of namespaces) this.slice(2, ns, result?.namespaces?.[ns]);
   }
 
   /** The aligned text. */

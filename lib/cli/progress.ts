@@ -19,23 +19,26 @@ export const progressText = (name: string, p: BackupProgress): string => {
   }
 };
 
-/** A progress reporter; `onProgress` goes to `backup()`, `finish()` clears the line. */
-export interface ProgressLine {
-  readonly onProgress: ((progress: BackupProgress) => void) | undefined;
+/** A progress reporter; `onProgress` goes to the SDK call (`backup()`, `restore()`), `finish()` clears the line. */
+export interface ProgressLine<P = BackupProgress> {
+  readonly onProgress: ((progress: P) => void) | undefined;
   finish(): void;
 }
 
-/** A progress line on `stream` when it is a TTY, else a reporter that does nothing. */
-export const progressLine = (
-  stream: Writable & { isTTY?: boolean; columns?: number },
-  name: string,
-): ProgressLine => {
+/** A stream a progress line can be drawn on: a TTY knows its width. */
+type ProgressStream = Writable & { isTTY?: boolean; columns?: number };
+
+/**
+ * A line on `stream` rewritten with the `text` of each update (cut to the terminal's width) when
+ * `stream` is a TTY, else a reporter that does nothing.
+ */
+const textLine = <P>(stream: ProgressStream, text: (progress: P) => string): ProgressLine<P> => {
   if (!stream.isTTY) return { onProgress: undefined, finish: () => {} };
   let shown = false;
   return {
     onProgress: (progress) => {
       const width = Math.max(20, (stream.columns || 80) - 1);
-      stream.write(`\r\x1b[K${progressText(name, progress).slice(0, width)}`);
+      stream.write(`\r\x1b[K${text(progress).slice(0, width)}`);
       shown = true;
     },
     finish: () => {
@@ -44,33 +47,15 @@ export const progressLine = (
     },
   };
 };
+
+/** The progress line of backup `name` on `stream` when it is a TTY, else a reporter that does nothing. */
+export const progressLine = (stream: ProgressStream, name: string): ProgressLine =>
+  textLine(stream, (progress: BackupProgress) => progressText(name, progress));
 
 /** The text of one restore progress update. */
 export const restoreProgressText = (name: string, p: RestoreProgress): string =>
   `Restoring "${name}": ${p.itemsRestored}/${p.totalItems} items restored (${p.resource})`;
 
-/** A restore reporter; `onProgress` goes to `restore()`, `finish()` clears the line. */
-export interface RestoreProgressLine {
-  readonly onProgress: ((progress: RestoreProgress) => void) | undefined;
-  finish(): void;
-}
-
-/** A restore progress line on `stream` when it is a TTY, else a reporter that does nothing. */
-export const restoreProgressLine = (
-  stream: Writable & { isTTY?: boolean; columns?: number },
-  name: string,
-): RestoreProgressLine => {
-  if (!stream.isTTY) return { onProgress: undefined, finish: () => {} };
-  let shown = false;
-  return {
-    onProgress: (progress) => {
-      const width = Math.max(20, (stream.columns || 80) - 1);
-      stream.write(`\r\x1b[K${restoreProgressText(name, progress).slice(0, width)}`);
-      shown = true;
-    },
-    finish: () => {
-      if (shown) stream.write("\r\x1b[K");
-      shown = false;
-    },
-  };
-};
+/** The progress line of restore `name` on `stream` when it is a TTY, else a reporter that does nothing. */
+export const restoreProgressLine = (stream: ProgressStream, name: string): ProgressLine<RestoreProgress> =>
+  textLine(stream, (progress: RestoreProgress) => restoreProgressText(name, progress));
