@@ -58,12 +58,16 @@ export interface CommandSpec {
 
 /** Summaries of command groups (`backup`, `backup-location`, later `restore`, `schedule`). */
 export interface GroupSpec {
+  /** The first word of the group's commands, e.g. `backup`. */
   readonly name: string;
+  /** One line for the command list. */
   readonly summary: string;
 }
 
-/** Every command and group of the CLI, in the order help lists them. */
+/** The CLI's commands and their groups, each in the order help lists them. */
 export interface CommandTable {
+  /** Every command; a group is the commands whose path starts with its name. */
   readonly commands: readonly CommandSpec[];
+  /** The summaries of the groups. */
   readonly groups: readonly GroupSpec[];
 }

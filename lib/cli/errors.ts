@@ -61,3 +61,25 @@ export const reportError = (
   stderr.write(`${lines.join("\n")}\n`);
   return error instanceof UsageError ? EXIT.usage : EXIT.failed;
 };
+
+/**
+ * Runs `each` for every name in turn, as the verbs that take `NAME...` do: a name whose `each` throws
+ * is reported on `stderr` as `stowage: <message>` and the next one still runs; `each` resolving to
+ * false is a failure it reported itself. Resolves to EXIT.failed when any name failed, else EXIT.ok.
+ */
+export const forEachName = async (
+  names: Iterable<string>,
+  stderr: Writable,
+  each: (name: string) => Promise<unknown>,
+): Promise<number> => {
+  let code: number = EXIT.ok;
+  for (const name of names) {
+    try {
+      if ((await each(name)) === false) code = EXIT.failed;
+    } catch (error) {
+      stderr.write(`stowage: ${messageOf(error)}\n`);
+      code = EXIT.failed;
+    }
+  }
+  return code;
+};

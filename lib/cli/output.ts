@@ -4,7 +4,7 @@
  */
 import type { Writable } from "node:stream";
 import { stringify } from "yaml";
-import type { OutputFormat } from "./types.ts";
+import type { Io, OutputFormat } from "./types.ts";
 
 /** Settings of {@link tabwrite}, as Go's `tabwriter.NewWriter(out, minwidth, tabwidth, padding, ' ', 0)`. */
 export interface TabwriterOptions {
@@ -75,6 +75,42 @@ export const encodeObjects = (
   single: boolean,
   format: Exclude<OutputFormat, "table">,
 ): string => encode(single && items.length === 1 ? items[0] : { ...list, metadata: {}, items }, format);
+
+/** How a `get` verb prints what it found; see {@link printListing}. */
+export interface Listing<T> {
+  /** The list object of `-o json|yaml`, e.g. `{ apiVersion: "velero.io/v1", kind: "BackupList" }`. */
+  readonly list: { readonly apiVersion: string; readonly kind: string };
+  /** The object `-o json|yaml` prints for an item. @default the item itself */
+  readonly object?: (item: T) => unknown;
+  /** The table's headers. */
+  readonly headers: readonly string[];
+  /** One table row. */
+  readonly row: (item: T) => readonly string[];
+  /** The line stderr gets instead of an empty table, e.g. `No backup locations in FILE.` */
+  readonly empty: string;
+}
+
+/**
+ * Prints what a `get` verb found: with `-o json|yaml` the objects (kubectl's rule: one object when
+ * `single`, one asked for by name, else the list object), else a table, or `listing.empty` on stderr
+ * when there is nothing to tabulate.
+ */
+export const printListing = async <T>(
+  io: Io,
+  output: OutputFormat,
+  items: readonly T[],
+  single: boolean,
+  listing: Listing<T>,
+): Promise<void> => {
+  if (output !== "table") {
+    const objects = listing.object ? items.map(listing.object) : items;
+    await write(io.stdout, encodeObjects(objects, listing.list, single, output));
+  } else if (items.length === 0) {
+    io.stderr.write(`${listing.empty}\n`);
+  } else {
+    await write(io.stdout, formatTable(listing.headers, items.map(listing.row)));
+  }
+};
 
 /** Writes `text` and waits until the stream accepted it. */
 export const write = (stream: Writable, text: string): Promise<void> =>

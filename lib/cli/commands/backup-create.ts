@@ -6,74 +6,53 @@
 
 import type { BackupOptions } from "../../backup/options.ts";
 import type { CommandSpec } from "../command.ts";
-import { EXIT, UsageError } from "../errors.ts";
-import { compact, type Flags, parseOrderedResources, parseOrSelectors } from "../flags.ts";
+import { UsageError } from "../errors.ts";
+import { compact, type Flags, parseOrderedResources } from "../flags.ts";
 import { encode, write } from "../output.ts";
 import { progressLine } from "../progress.ts";
 import { SCRIPTS_FLAG } from "../scripts.ts";
 import type { FlagSpec } from "../types.ts";
 import { backupFromSchedule } from "./backup-from-schedule.ts";
-import { FS_BACKUP_FLAGS, podVolumesFromFlags } from "./restic-repo.ts";
-import { interruptSignal } from "./shared.ts";
-
-const list = (name: string, description: string, placeholder = "LIST"): FlagSpec => ({
-  name,
-  type: "list",
-  placeholder,
-  description,
-});
+import { filterFlags, filterOptions, LOCATION_FLAG, runCreate, selectorFlags, waitFlag } from "./create.ts";
+import { FS_BACKUP_FLAGS } from "./pod-volumes.ts";
+import { listFlag } from "./shared.ts";
 
 const FLAGS: readonly FlagSpec[] = [
-  list("include-namespaces", "namespaces to include, globs allowed (default *)", "NAMESPACES"),
-  list("exclude-namespaces", "namespaces to exclude, globs allowed", "NAMESPACES"),
-  list("include-resources", "resources to include, e.g. deployments,configmaps (default *)", "RESOURCES"),
-  list("exclude-resources", "resources to exclude", "RESOURCES"),
+  ...filterFlags({ included: "to include", excluded: "to exclude" }),
   {
     name: "include-cluster-resources",
     type: "boolean",
     description: "include cluster-scoped resources (=false: none; absent: only for whole-cluster backups)",
   },
-  list(
+  listFlag(
     "include-cluster-scoped-resources",
     "cluster-scoped resources to include (new-style filter)",
     "RESOURCES",
   ),
-  list(
+  listFlag(
     "exclude-cluster-scoped-resources",
     "cluster-scoped resources to exclude (new-style filter)",
     "RESOURCES",
   ),
-  list(
+  listFlag(
     "include-namespace-scoped-resources",
     "namespaced resources to include (new-style filter)",
     "RESOURCES",
   ),
-  list(
+  listFlag(
     "exclude-namespace-scoped-resources",
     "namespaced resources to exclude (new-style filter)",
     "RESOURCES",
   ),
-  {
-    name: "selector",
-    short: "l",
-    type: "string",
-    placeholder: "SELECTOR",
-    description: "only items matching this label selector",
-  },
-  {
-    name: "or-selector",
-    type: "string",
-    placeholder: "SELECTORS",
-    description: 'items matching any of these selectors, e.g. "app=a or app=b" (not with -l)',
-  },
+  ...selectorFlags("only items matching this label selector"),
   {
     name: "ttl",
     type: "string",
     placeholder: "DURATION",
     description: "how long to keep the backup (default 720h0m0s)",
   },
-  list("labels", "labels of the backup, k=v,k2=v2", "MAP"),
-  list("annotations", "annotations of the backup, k=v,k2=v2", "MAP"),
+  listFlag("labels", "labels of the backup, k=v,k2=v2", "MAP"),
+  listFlag("annotations", "annotations of the backup, k=v,k2=v2", "MAP"),
   {
     name: "ordered-resources",
     type: "string",
@@ -85,17 +64,12 @@ const FLAGS: readonly FlagSpec[] = [
     type: "boolean",
     description: "snapshot PVs (=false: none; absent: when there are snapshot locations)",
   },
-  list(
+  listFlag(
     "volume-snapshot-locations",
     "where PVs are snapshotted: names from snapshot-location create, or NAME=PROVIDER[?KEY=VALUE&…] (default: every configured one)",
     "LOCATIONS",
   ),
-  {
-    name: "storage-location",
-    type: "string",
-    placeholder: "NAME",
-    description: "named backup location from the config file (instead of --store)",
-  },
+  LOCATION_FLAG,
   {
     name: "default-volumes-to-fs-backup",
     type: "boolean",
@@ -103,13 +77,7 @@ const FLAGS: readonly FlagSpec[] = [
       "back up every pod volume with restic unless excluded by backup.velero.io/backup-volumes-excludes",
   },
   ...FS_BACKUP_FLAGS,
-  {
-    name: "wait",
-    short: "w",
-    type: "boolean",
-    description:
-      "accepted for velero compatibility (create always waits); exit 1 unless the backup Completed",
-  },
+  waitFlag("backup"),
 ];
 
 /** The `backup()` options the flags ask for (filters, metadata, ordering). */
@@ -117,20 +85,13 @@ const backupOptionsFromFlags = (
   flags: Flags,
   path: readonly string[],
 ): Omit<BackupOptions, "cluster" | "store" | "name"> => {
-  const orSelector = flags.string("or-selector");
   const ordered = flags.string("ordered-resources");
   return compact({
-    includedNamespaces: flags.list("include-namespaces"),
-    excludedNamespaces: flags.list("exclude-namespaces"),
-    includedResources: flags.list("include-resources"),
-    excludedResources: flags.list("exclude-resources"),
-    includeClusterResources: flags.bool("include-cluster-resources"),
+    ...filterOptions(flags),
     includedClusterScopedResources: flags.list("include-cluster-scoped-resources"),
     excludedClusterScopedResources: flags.list("exclude-cluster-scoped-resources"),
     includedNamespaceScopedResources: flags.list("include-namespace-scoped-resources"),
     excludedNamespaceScopedResources: flags.list("exclude-namespace-scoped-resources"),
-    labelSelector: flags.string("selector"),
-    orLabelSelectors: orSelector === undefined ? undefined : parseOrSelectors(orSelector),
     ttl: flags.string("ttl"),
     labels: flags.map("labels"),
     annotations: flags.map("annotations"),
@@ -168,7 +129,7 @@ With -o json|yaml the written velero-backup.json is printed (velero only prints 
     "stowage backup create --from-schedule shop-nightly --scripts ./scripts",
   ],
   async run(context) {
-    const { args, flags, settings, io, output } = context;
+    const { args, flags, io, output } = context;
     const fromSchedule = flags.string("from-schedule");
     if (fromSchedule !== undefined) return backupFromSchedule(context, fromSchedule);
     const name = args[0];
@@ -179,42 +140,24 @@ With -o json|yaml the written velero-backup.json is printed (velero only prints 
       );
     }
     const options = backupOptionsFromFlags(flags, context.command.path);
-    const snapshotLocations = await settings.snapshotLocations(flags.list("volume-snapshot-locations"));
-    const storageLocation = flags.string("storage-location");
-    const { store, locationName, target } = await settings.openStore(storageLocation);
-    const { backup } = await import("../../index.ts"); // the front door, with the built-in actions: loaded on demand
-    const cluster = await settings.connect();
-    const podVolumes = await podVolumesFromFlags(flags, target, cluster, context.command.path);
-    const progress = progressLine(io.stderr, name);
-    const interrupt = interruptSignal();
-    try {
-      const result = await backup({
-        ...options,
-        ...(snapshotLocations ? { volumeSnapshotLocations: snapshotLocations } : {}),
-        cluster,
-        store,
-        name,
-        storageLocation: locationName,
-        ...(podVolumes ? { podVolumes } : {}),
-        signal: interrupt.signal,
-        ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-      });
-      progress.finish();
-      if (output !== "table") {
-        await write(io.stdout, encode(result.backup, output));
-      } else {
+    return runCreate(context, {
+      progress: (stderr) => progressLine(stderr, name),
+      async call(common, { locationName }) {
+        const { backup } = await import("../../index.ts"); // the front door, with the built-in actions: loaded on demand
+        return backup({ ...options, ...common, name, storageLocation: locationName });
+      },
+      async print(result) {
+        if (output !== "table") {
+          await write(io.stdout, encode(result.backup, output));
+          return;
+        }
         const { itemsBackedUp, warnings, errors } = result.counts;
         await write(
           io.stdout,
           `Backup "${name}" completed with status: ${result.phase} (${itemsBackedUp} items, ${warnings} warnings, ${errors} errors, ${(result.durationMs / 1000).toFixed(1)} s) in ${result.location}.\n` +
             `You may check for more information using the commands \`stowage backup describe ${name}\` and \`stowage backup logs ${name}\`.\n`,
         );
-      }
-      return flags.bool("wait") === true && result.phase !== "Completed" ? EXIT.failed : EXIT.ok;
-    } finally {
-      progress.finish();
-      interrupt.dispose();
-      cluster.close();
-    }
+      },
+    });
   },
 };

@@ -4,9 +4,8 @@ import { type BackupJsonFile, type Catalog, openCatalog } from "../../store/inde
 import type { CommandSpec } from "../command.ts";
 import { type BackupDescription, describeBackup } from "../describe-backup.ts";
 import type { NativeSnapshot, PodVolumeBackup, VolumeInfo } from "../describe-volumes.ts";
-import { EXIT, messageOf } from "../errors.ts";
-import { write } from "../output.ts";
-import { STORAGE_LOCATION_FLAG } from "./shared.ts";
+import { BACKUPS } from "./kinds.ts";
+import { describeVerb } from "./store-verbs.ts";
 
 /** A sidecar file, or null when it is absent (older backups lack newer files). */
 const optional = async <T>(catalog: Catalog, name: string, file: BackupJsonFile): Promise<T | null> => {
@@ -49,12 +48,10 @@ export const loadDescription = async (
 };
 
 /** `stowage backup describe`. */
-export const backupDescribe: CommandSpec = {
-  path: ["backup", "describe"],
+export const backupDescribe: CommandSpec = describeVerb(BACKUPS, {
   summary: "Describe backups",
   description:
     "Prints velero's description of each backup: phase, errors and warnings, filters, times, volumes.",
-  args: { usage: "NAME...", min: 1, max: Number.POSITIVE_INFINITY },
   flags: [
     {
       name: "details",
@@ -62,26 +59,11 @@ export const backupDescribe: CommandSpec = {
       description:
         "also list every backed-up resource (from <name>-resource-list.json.gz) and volume details",
     },
-    STORAGE_LOCATION_FLAG,
   ],
   examples: ["stowage backup describe shop-nightly --details"],
-  async run({ args, flags, settings, io }) {
-    const { store } = await settings.openStore(flags.string("storage-location"));
+  describer({ flags }, store) {
     const catalog = openCatalog(store);
     const details = flags.bool("details") === true;
-    let code: number = EXIT.ok;
-    let first = true;
-    for (const name of args) {
-      try {
-        const text = describeBackup(await loadDescription(catalog, name, details));
-        await write(io.stdout, `${first ? "" : "\n"}${text}`);
-        first = false;
-      } catch (error) {
-        if (args.length === 1) throw error;
-        io.stderr.write(`stowage: ${messageOf(error)}\n`);
-        code = EXIT.failed;
-      }
-    }
-    return code;
+    return async (name) => describeBackup(await loadDescription(catalog, name, details));
   },
-};
+});

@@ -1,13 +1,11 @@
 /** `stowage backup get [NAME...]`: velero's backup table, or the velero-backup.json objects with -o. */
-import { listBackups } from "../../backup/catalog.ts";
-import { type Backup, openCatalog } from "../../store/index.ts";
+import type { Backup } from "../../store/index.ts";
 import { parseDuration } from "../../util/duration.ts";
 import type { CommandSpec } from "../command.ts";
-import { EXIT, messageOf } from "../errors.ts";
-import { encodeObjects, formatTable, write } from "../output.ts";
-import { formatLabelSelectorOrNone, labelFilter } from "../selectors.ts";
+import { formatLabelSelectorOrNone } from "../selectors.ts";
 import { formatTimestamp, timeFromNow } from "../time-format.ts";
-import { STORAGE_LOCATION_FLAG } from "./shared.ts";
+import { BACKUPS } from "./kinds.ts";
+import { getVerb } from "./store-verbs.ts";
 
 const TIMESTAMP_SUFFIX = /-[0-9]{14}$/;
 
@@ -65,70 +63,19 @@ const HEADERS = [
 ];
 
 /** `stowage backup get`. */
-export const backupGet: CommandSpec = {
-  path: ["backup", "get"],
+export const backupGet: CommandSpec = getVerb(BACKUPS, {
   summary: "List backups in the store",
   description:
     "Lists the complete backups in the store (those with velero-backup.json), Velero's included.\n" +
     "With -o json|yaml, one backup asked for by name prints its velero-backup.json; otherwise a BackupList.",
-  args: { usage: "[NAME...]", min: 0, max: Number.POSITIVE_INFINITY },
-  flags: [
-    {
-      name: "selector",
-      short: "l",
-      type: "string",
-      placeholder: "SELECTOR",
-      description: "only backups whose labels match, e.g. velero.io/schedule-name=nightly",
-    },
-    STORAGE_LOCATION_FLAG,
-  ],
-  outputs: ["table", "json", "yaml"],
+  selector: "only backups whose labels match, e.g. velero.io/schedule-name=nightly",
   examples: [
     "stowage backup get",
     "stowage backup get shop-nightly -o yaml",
     "stowage backup get -l app=shop",
   ],
-  async run({ args, flags, settings, io, output, command }) {
-    const matches = labelFilter(flags.string("selector"), command.path);
-    const { store } = await settings.openStore(flags.string("storage-location"));
-    let code: number = EXIT.ok;
-    let backups: Backup[];
-    if (args.length === 0) {
-      backups = await listBackups(store);
-    } else {
-      const catalog = openCatalog(store);
-      backups = [];
-      for (const name of new Set(args)) {
-        try {
-          backups.push(await catalog.getBackup(name));
-        } catch (error) {
-          io.stderr.write(`stowage: ${messageOf(error)}\n`);
-          code = EXIT.failed;
-        }
-      }
-    }
-    backups = sortBackups(backups.filter((b) => matches(b.metadata?.labels)));
-    if (output !== "table") {
-      const single = args.length === 1 && !flags.has("selector");
-      if (!(single && backups.length === 0)) {
-        await write(
-          io.stdout,
-          encodeObjects(backups, { apiVersion: "velero.io/v1", kind: "BackupList" }, single, output),
-        );
-      }
-      return code;
-    }
-    if (backups.length === 0) {
-      if (code === EXIT.ok) io.stderr.write(`No backups found in ${store.location}.\n`);
-      return code;
-    }
-    await write(
-      io.stdout,
-      formatTable(
-        HEADERS,
-        backups.map((b) => backupRow(b)),
-      ),
-    );
-    return code;
-  },
-};
+  listKind: "BackupList",
+  headers: HEADERS,
+  row: (backup) => backupRow(backup),
+  sort: sortBackups,
+});

@@ -3,36 +3,22 @@
  * BackupStorageLocations) kept in the config file. A location is validated with the SDK's
  * `openLocation` when it is created, so unknown config keys fail then, with the plugin's message.
  */
-import { ConfigError } from "../../errors.ts";
 import { getObjectStoreProvider, openLocation, resolveProviderName } from "../../store/index.ts";
 import { validateProviderName } from "../../store/providers.ts";
 import type { CommandSpec } from "../command.ts";
-import { type CliConfig, type StoredLocation, saveConfigFile } from "../config-file.ts";
-import { EXIT, UsageError } from "../errors.ts";
-import { encodeObjects, formatTable, write } from "../output.ts";
-import type { Settings } from "../settings.ts";
+import type { CliConfig, StoredLocation } from "../config-file.ts";
+import { UsageError } from "../errors.ts";
 import { toBackupLocation } from "../stores.ts";
-import type { Io } from "../types.ts";
+import { formatConfig, LocationSection, saveConfig, without } from "./location-verbs.ts";
 
-const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-
-const checkName = (name: string, path: readonly string[]): void => {
-  if (name.length > 253 || !NAME.test(name)) {
-    throw new UsageError(
-      `invalid backup location name "${name}": expected lower case letters, digits, '-' and '.', starting and ending with a letter or digit (e.g. "primary")`,
-      path,
-    );
-  }
-};
-
-/** The location named `name`, or a ConfigError listing those that exist. */
-const existing = (config: CliConfig, name: string, file: string): StoredLocation => {
-  const location = config.backupLocations?.[name];
-  if (location) return location;
-  throw new ConfigError(
-    `backup location "${name}" does not exist in ${file} (known: [${Object.keys(config.backupLocations ?? {}).join(", ")}]): run "stowage backup-location get" to see them`,
-  );
-};
+/** The `backupLocations` of the config file. */
+const BACKUP_LOCATIONS = new LocationSection<StoredLocation>({
+  noun: "backup location",
+  group: "backup-location",
+  example: "primary",
+  entries: (config) => config.backupLocations,
+  known: (config) => Object.keys(config.backupLocations ?? {}), // in the file's order
+});
 
 /** A location as velero's BackupStorageLocation object (for -o json|yaml). */
 const asVeleroObject = (name: string, location: StoredLocation, isDefault: boolean) => ({
@@ -46,12 +32,6 @@ const asVeleroObject = (name: string, location: StoredLocation, isDefault: boole
     ...(isDefault ? { default: true } : {}),
   },
 });
-
-const save = async (settings: Settings, config: CliConfig, io: Io, message: string): Promise<number> => {
-  await saveConfigFile(settings.configFile, config);
-  await write(io.stdout, `${message}\n`);
-  return EXIT.ok;
-};
 
 /** `stowage backup-location create`. */
 export const locationCreate: CommandSpec = {
@@ -91,7 +71,7 @@ file can be named as <domain>/<name>; only scripts that register it can open the
   ],
   async run({ args, flags, settings, io, command }) {
     const name = args[0] as string;
-    checkName(name, command.path);
+    BACKUP_LOCATIONS.checkName(name, command.path);
     const provider = flags.string("provider");
     const bucket = flags.string("bucket");
     if (!provider || !bucket) {
@@ -114,54 +94,32 @@ file can be named as <domain>/<name>; only scripts that register it can open the
       );
     }
     const config = await settings.config();
-    if (config.backupLocations?.[name]) {
-      throw new ConfigError(
-        `backup location "${name}" already exists in ${settings.configFile}: delete it first ("stowage backup-location delete ${name}") or choose another name`,
-      );
-    }
+    BACKUP_LOCATIONS.checkNew(config, name, settings.configFile);
     const next: CliConfig = {
       ...config,
       backupLocations: { ...config.backupLocations, [name]: location },
       ...(flags.bool("default") === true ? { defaultBackupLocation: name } : {}),
     };
-    return save(settings, next, io, `Backup location "${name}" configured successfully.`);
+    return saveConfig(settings, next, io, BACKUP_LOCATIONS.configured(name));
   },
 };
 
 /** `stowage backup-location get`. */
-export const locationGet: CommandSpec = {
-  path: ["backup-location", "get"],
+export const locationGet: CommandSpec = BACKUP_LOCATIONS.getVerb({
   summary: "List backup locations",
-  args: { usage: "[NAME...]", min: 0, max: Number.POSITIVE_INFINITY },
-  flags: [],
-  outputs: ["table", "json", "yaml"],
-  async run({ args, settings, io, output }) {
-    const config = await settings.config();
-    const names = args.length > 0 ? [...new Set(args)] : Object.keys(config.backupLocations ?? {}).sort();
-    const locations = names.map((name) => [name, existing(config, name, settings.configFile)] as const);
-    if (output !== "table") {
-      const objects = locations.map(([n, l]) => asVeleroObject(n, l, config.defaultBackupLocation === n));
-      const kind = { apiVersion: "velero.io/v1", kind: "BackupStorageLocationList" };
-      await write(io.stdout, encodeObjects(objects, kind, args.length === 1, output));
-      return EXIT.ok;
-    }
-    if (locations.length === 0) {
-      io.stderr.write(`No backup locations in ${settings.configFile}.\n`);
-      return EXIT.ok;
-    }
-    const rows = locations.map(([n, l]) => [
-      n,
-      resolveProviderName(l.provider),
-      l.prefix ? `${l.bucket}/${l.prefix}` : l.bucket,
-      Object.entries(l.config ?? {})
-        .map(([k, v]) => `${k}=${v}`)
-        .join(",") || "<none>",
-      config.defaultBackupLocation === n ? "true" : "",
-    ]);
-    await write(io.stdout, formatTable(["NAME", "PROVIDER", "BUCKET/PREFIX", "CONFIG", "DEFAULT"], rows));
-    return EXIT.ok;
-  },
-};
+  listing: (config) => ({
+    list: { apiVersion: "velero.io/v1", kind: "BackupStorageLocationList" },
+    object: ([name, location]) => asVeleroObject(name, location, config.defaultBackupLocation === name),
+    headers: ["NAME", "PROVIDER", "BUCKET/PREFIX", "CONFIG", "DEFAULT"],
+    row: ([name, location]) => [
+      name,
+      resolveProviderName(location.provider),
+      location.prefix ? `${location.bucket}/${location.prefix}` : location.bucket,
+      formatConfig(location.config),
+      config.defaultBackupLocation === name ? "true" : "",
+    ],
+  }),
+});
 
 /** `stowage backup-location set`. */
 export const locationSet: CommandSpec = {
@@ -177,10 +135,10 @@ export const locationSet: CommandSpec = {
     const makeDefault = flags.bool("default");
     if (makeDefault === undefined) throw new UsageError("nothing to change: pass --default", command.path);
     const config = await settings.config();
-    existing(config, name, settings.configFile);
+    BACKUP_LOCATIONS.existing(config, name, settings.configFile);
     const { defaultBackupLocation: current, ...rest } = config;
     if (makeDefault) {
-      return save(
+      return saveConfig(
         settings,
         { ...rest, defaultBackupLocation: name },
         io,
@@ -188,37 +146,19 @@ export const locationSet: CommandSpec = {
       );
     }
     const next = current === name ? rest : config;
-    return save(settings, next, io, `Backup location "${name}" is not the default.`);
+    return saveConfig(settings, next, io, `Backup location "${name}" is not the default.`);
   },
 };
 
 /** `stowage backup-location delete`. */
-export const locationDelete: CommandSpec = {
-  path: ["backup-location", "delete"],
+export const locationDelete: CommandSpec = BACKUP_LOCATIONS.deleteVerb({
   summary: "Remove backup locations from the config file (the backups stay in storage)",
-  args: { usage: "NAME...", min: 1, max: Number.POSITIVE_INFINITY },
-  flags: [],
-  async run({ args, settings, io }) {
-    const config = await settings.config();
-    const locations = { ...config.backupLocations };
-    for (const name of args) {
-      existing(config, name, settings.configFile);
-      delete locations[name];
-    }
-    const { defaultBackupLocation, ...rest } = config;
-    const next: CliConfig = {
-      ...rest,
-      backupLocations: locations,
-      ...(defaultBackupLocation !== undefined && !args.includes(defaultBackupLocation)
-        ? { defaultBackupLocation }
-        : {}),
-    };
-    const names = args.map((n) => `"${n}"`).join(", ");
-    return save(
-      settings,
-      next,
-      io,
-      `Backup location${args.length > 1 ? "s" : ""} ${names} deleted (the backups in storage are untouched).`,
-    );
-  },
-};
+  without: ({ defaultBackupLocation, ...config }, names) => ({
+    ...config,
+    backupLocations: without(config.backupLocations, names),
+    ...(defaultBackupLocation !== undefined && !names.includes(defaultBackupLocation)
+      ? { defaultBackupLocation }
+      : {}),
+  }),
+  untouched: "the backups in storage are untouched",
+});

@@ -1,25 +1,18 @@
 /**
- * `stowage restic repo init|get`: the restic repositories of pod volume backups, one per namespace under
- * `<prefix>/restic/<namespace>` of the store (Ark's `restic repo init --key-data/--key-file/--key-size`,
+ * `stowage restic repo init|get|prune`: the restic repositories of pod volume backups, one per namespace
+ * under `<prefix>/restic/<namespace>` of the store (Ark's `restic repo init --key-data/--key-file/--key-size`,
  * Velero's `repo get`). Keys are kept in the Secret `stowage-repo-credentials` and never printed.
  */
 import type { Cluster } from "../../kube/client.ts";
-import { type ResticBackend, resticBackend } from "../../podvolume/backend.ts";
-import type { PodVolumeOptions } from "../../podvolume/options.ts";
-import type { CommandSpec } from "../command.ts";
+import type { ResticBackend } from "../../podvolume/backend.ts";
+import type { CommandContext, CommandSpec } from "../command.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import type { Flags } from "../flags.ts";
-import { encode, encodeObjects, formatTable, write } from "../output.ts";
-import { openStoreTarget, type StoreTarget } from "../stores.ts";
+import { encode, encodeObjects, printListing, write } from "../output.ts";
+import type { OpenedStore } from "../settings.ts";
 import type { FlagSpec } from "../types.ts";
+import { backendOf, CREDENTIALS_FLAG, credentialsOption } from "./pod-volumes.ts";
 import { STORAGE_LOCATION_FLAG } from "./shared.ts";
-
-export const CREDENTIALS_FLAG: FlagSpec = {
-  name: "credentials-namespace",
-  type: "string",
-  placeholder: "NAMESPACE",
-  description: "namespace of the repository key Secrets (default velero)",
-};
 
 const RESTIC_FLAG: FlagSpec = {
   name: "restic",
@@ -28,60 +21,34 @@ const RESTIC_FLAG: FlagSpec = {
   description: "the restic binary (default: restic on PATH)",
 };
 
-/**
- * The restic backend of the CLI's store: the store the target opens (no I/O) tells restic where it is;
- * S3 credentials come from the AWS chain, as for the store itself.
- */
-export const backendOf = (target: StoreTarget): Promise<ResticBackend> =>
-  resticBackend({ store: openStoreTarget(target) });
+/** What the repository verbs work with: the store, its restic backend, the cluster holding the keys. */
+interface Repositories extends OpenedStore {
+  readonly backend: ResticBackend;
+  readonly cluster: Cluster;
+  /** `{ credentialsNamespace }` from --credentials-namespace, or `{}`. */
+  readonly credentials: { credentialsNamespace?: string };
+}
 
-/** Flags of `backup create` / `restore create` that turn on restic for pod volumes. */
-export const FS_BACKUP_FLAGS: readonly FlagSpec[] = [
-  {
-    name: "fs-backup-driver",
-    type: "string",
-    placeholder: "job|local",
-    description:
-      "run restic for pod volumes in Jobs on the pods' nodes, or as a local process (default: none)",
-  },
-  {
-    name: "fs-backup-image",
-    type: "string",
-    placeholder: "IMAGE",
-    description: "image of the restic Jobs (default $STOWAGE_IMAGE, else stowage/stowage:0.1.0)",
-  },
-  CREDENTIALS_FLAG,
-];
-
-/** The `podVolumes` option the {@link FS_BACKUP_FLAGS} ask for; undefined without --fs-backup-driver. */
-export const podVolumesFromFlags = async (
-  flags: Flags,
-  target: StoreTarget,
-  cluster: Cluster,
-  command: readonly string[],
-): Promise<PodVolumeOptions | undefined> => {
-  const kind = flags.string("fs-backup-driver");
-  if (kind === undefined || kind === "") return undefined;
-  if (kind !== "job" && kind !== "local") {
-    throw new UsageError(`invalid value "${kind}" for --fs-backup-driver: expected job or local`, command);
+/** Runs `work` on the store's repositories (--storage-location or --store), then closes the cluster. */
+const withRepositories = async <R>(
+  { flags, settings }: Pick<CommandContext, "flags" | "settings">,
+  work: (repositories: Repositories) => Promise<R>,
+): Promise<R> => {
+  const opened = await settings.openStore(flags.string("storage-location"));
+  const backend = await backendOf(opened.target);
+  const cluster = await settings.connect();
+  try {
+    return await work({ ...opened, backend, cluster, credentials: credentialsOption(flags) });
+  } finally {
+    cluster.close();
   }
-  const credentialsNamespace = flags.string("credentials-namespace");
-  const image = flags.string("fs-backup-image");
-  const { jobDriver } = await import("../../podvolume/job-driver.ts");
+};
+
+/** restic run here, as --restic names it (default: restic on PATH). */
+const localRestic = async (flags: Flags) => {
   const { localDriver } = await import("../../podvolume/local-driver.ts");
-  const driver =
-    kind === "job"
-      ? jobDriver({
-          cluster,
-          ...(credentialsNamespace ? { namespace: credentialsNamespace } : {}),
-          ...(image ? { image } : {}),
-        })
-      : localDriver();
-  return {
-    driver,
-    backend: await backendOf(target),
-    ...(credentialsNamespace ? { credentialsNamespace } : {}),
-  };
+  const resticPath = flags.string("restic");
+  return localDriver(resticPath ? { resticPath } : {});
 };
 
 /** `stowage restic repo init`. */
@@ -122,25 +89,21 @@ the key opens it; a key that does not open it is refused and nothing changes. re
         command.path,
       );
     }
-    const { target } = await settings.storeTarget(flags.string("storage-location"));
-    const backend = await backendOf(target);
-    const { initRepository } = await import("../../podvolume/repository.ts");
-    const { localDriver } = await import("../../podvolume/local-driver.ts");
-    const resticPath = flags.string("restic");
     const keyData = flags.string("key-data");
     const keyFile = flags.string("key-file");
-    const credentialsNamespace = flags.string("credentials-namespace");
-    const cluster = await settings.connect();
-    const result = await initRepository({
-      cluster,
-      backend,
-      namespace,
-      ...(keyData !== undefined ? { keyData } : {}),
-      ...(keyFile !== undefined ? { keyFile } : {}),
-      ...(keySize !== undefined ? { keySize } : {}),
-      ...(credentialsNamespace ? { credentialsNamespace } : {}),
-      driver: localDriver(resticPath ? { resticPath } : {}),
-    }).finally(() => cluster.close());
+    const result = await withRepositories({ flags, settings }, async ({ backend, cluster, credentials }) => {
+      const { initRepository } = await import("../../podvolume/repository.ts");
+      return initRepository({
+        cluster,
+        backend,
+        namespace,
+        ...(keyData !== undefined ? { keyData } : {}),
+        ...(keyFile !== undefined ? { keyFile } : {}),
+        ...(keySize !== undefined ? { keySize } : {}),
+        ...credentials,
+        driver: await localRestic(flags),
+      });
+    });
     if (output !== "table") {
       await write(io.stdout, encodeObjects([result], { apiVersion: "v1", kind: "List" }, true, output));
       return EXIT.ok;
@@ -166,20 +129,20 @@ objects.`,
   flags: [CREDENTIALS_FLAG, STORAGE_LOCATION_FLAG],
   outputs: ["table", "json", "yaml"],
   async run({ args, flags, settings, io, output }) {
-    const { store, target, locationName } = await settings.openStore(flags.string("storage-location"));
-    const backend = await backendOf(target);
-    const { getRepositories } = await import("../../podvolume/repository.ts");
-    const credentialsNamespace = flags.string("credentials-namespace");
-    const cluster = await settings.connect();
-    const repositories = await getRepositories({
-      cluster,
-      store,
-      backend,
-      ...(args.length ? { namespaces: args } : {}),
-      ...(credentialsNamespace ? { credentialsNamespace } : {}),
-    }).finally(() => cluster.close());
-    if (output !== "table") {
-      const objects = repositories.map((r) => ({
+    const { store, locationName, repositories } = await withRepositories({ flags, settings }, async (r) => {
+      const { getRepositories } = await import("../../podvolume/repository.ts");
+      const repositories = await getRepositories({
+        cluster: r.cluster,
+        store: r.store,
+        backend: r.backend,
+        ...(args.length ? { namespaces: args } : {}),
+        ...r.credentials,
+      });
+      return { ...r, repositories };
+    });
+    await printListing(io, output, repositories, args.length === 1, {
+      list: { apiVersion: "velero.io/v1", kind: "BackupRepositoryList" },
+      object: (r) => ({
         apiVersion: "velero.io/v1",
         kind: "BackupRepository",
         metadata: { name: `${r.namespace}-${locationName}-restic`, namespace: "velero" },
@@ -193,22 +156,16 @@ objects.`,
           phase: r.status === "Ready" ? "Ready" : "NotReady",
           ...(r.status === "Ready" ? {} : { message: r.status }),
         },
-      }));
-      const kind = { apiVersion: "velero.io/v1", kind: "BackupRepositoryList" };
-      await write(io.stdout, encodeObjects(objects, kind, args.length === 1, output));
-      return EXIT.ok;
-    }
-    if (repositories.length === 0) {
-      io.stderr.write(`No restic repositories in ${store.location}.\n`);
-      return EXIT.ok;
-    }
-    const rows = repositories.map((r) => [
-      r.namespace,
-      r.status,
-      r.repository,
-      r.key ? `${r.key.secretNamespace}/${r.key.secretName}[${r.key.secretKey}]` : "<none>",
-    ]);
-    await write(io.stdout, formatTable(["NAMESPACE", "STATUS", "REPOSITORY", "KEY"], rows));
+      }),
+      headers: ["NAMESPACE", "STATUS", "REPOSITORY", "KEY"],
+      row: (r) => [
+        r.namespace,
+        r.status,
+        r.repository,
+        r.key ? `${r.key.secretNamespace}/${r.key.secretName}[${r.key.secretKey}]` : "<none>",
+      ],
+      empty: `No restic repositories in ${store.location}.`,
+    });
     return EXIT.ok;
   },
 };
@@ -227,21 +184,15 @@ others; the command then exits 1.`,
   outputs: ["table", "json", "yaml"],
   examples: ["stowage restic repo prune", "stowage restic repo prune shop --credentials-namespace stowage"],
   async run({ args, flags, settings, io, output }) {
-    const { store, target } = await settings.openStore(flags.string("storage-location"));
-    const backend = await backendOf(target);
-    const { pruneRepositories } = await import("../../podvolume/maintenance.ts");
-    const { localDriver } = await import("../../podvolume/local-driver.ts");
-    const resticPath = flags.string("restic");
-    const credentialsNamespace = flags.string("credentials-namespace");
-    const cluster = await settings.connect();
-    try {
+    return withRepositories({ flags, settings }, async ({ store, backend, cluster, credentials }) => {
+      const { pruneRepositories } = await import("../../podvolume/maintenance.ts");
       const result = await pruneRepositories({
         cluster,
         store,
         backend,
-        driver: localDriver(resticPath ? { resticPath } : {}),
+        driver: await localRestic(flags),
         ...(args.length ? { namespaces: args } : {}),
-        ...(credentialsNamespace ? { credentialsNamespace } : {}),
+        ...credentials,
         ...(output === "table"
           ? {
               onPruned: (r: { namespace: string; removed: string; durationMs: number }) =>
@@ -266,8 +217,6 @@ others; the command then exits 1.`,
         }
       }
       return result.errors.length > 0 ? EXIT.failed : EXIT.ok;
-    } finally {
-      cluster.close();
-    }
+    });
   },
 };

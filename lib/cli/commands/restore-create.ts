@@ -9,20 +9,14 @@ import type { RestoreOptions } from "../../restore/options.ts";
 import { parsePriorities } from "../../restore/ordering.ts";
 import type { PlanEntry, RestoreResult } from "../../restore/result.ts";
 import type { CommandSpec } from "../command.ts";
-import { EXIT, UsageError } from "../errors.ts";
-import { compact, type Flags, parseOrSelectors } from "../flags.ts";
+import { UsageError } from "../errors.ts";
+import { compact, type Flags } from "../flags.ts";
 import { encode, formatTable, write } from "../output.ts";
 import { restoreProgressLine } from "../progress.ts";
 import type { FlagSpec } from "../types.ts";
-import { FS_BACKUP_FLAGS, podVolumesFromFlags } from "./restic-repo.ts";
-import { interruptSignal } from "./shared.ts";
-
-const list = (name: string, description: string, placeholder = "LIST"): FlagSpec => ({
-  name,
-  type: "list",
-  placeholder,
-  description,
-});
+import { filterFlags, filterOptions, LOCATION_FLAG, runCreate, selectorFlags, waitFlag } from "./create.ts";
+import { FS_BACKUP_FLAGS } from "./pod-volumes.ts";
+import { listFlag } from "./shared.ts";
 
 const FLAGS: readonly FlagSpec[] = [
   {
@@ -37,30 +31,15 @@ const FLAGS: readonly FlagSpec[] = [
     placeholder: "SCHEDULE",
     description: "restore the newest Completed backup of this schedule",
   },
-  list("include-namespaces", "namespaces to restore, globs allowed (default *)", "NAMESPACES"),
-  list("exclude-namespaces", "namespaces not to restore, globs allowed", "NAMESPACES"),
-  list("include-resources", "resources to restore, e.g. deployments,configmaps (default *)", "RESOURCES"),
-  list("exclude-resources", "resources not to restore", "RESOURCES"),
+  ...filterFlags({ included: "to restore", excluded: "not to restore" }),
   {
     name: "include-cluster-resources",
     type: "boolean",
     description:
       "restore cluster-scoped resources (=false: none; absent: only when all namespaces are restored)",
   },
-  {
-    name: "selector",
-    short: "l",
-    type: "string",
-    placeholder: "SELECTOR",
-    description: "only items whose backed-up labels match this selector",
-  },
-  {
-    name: "or-selector",
-    type: "string",
-    placeholder: "SELECTORS",
-    description: 'items matching any of these selectors, e.g. "app=a or app=b" (not with -l)',
-  },
-  list("namespace-mappings", "restore namespaces under other names, old:new,old2:new2", "MAP"),
+  ...selectorFlags("only items whose backed-up labels match this selector"),
+  listFlag("namespace-mappings", "restore namespaces under other names, old:new,old2:new2", "MAP"),
   {
     name: "existing-resource-policy",
     type: "string",
@@ -72,14 +51,14 @@ const FLAGS: readonly FlagSpec[] = [
     type: "boolean",
     description: "restore volumes from snapshots (=false disables it)",
   },
-  list(
+  listFlag(
     "volume-snapshot-locations",
     "locations of the backup's snapshots: names or NAME=PROVIDER[?KEY=VALUE&…] (default: every configured one)",
     "LOCATIONS",
   ),
   { name: "preserve-nodeports", type: "boolean", description: "keep Services' node ports" },
-  list("status-include-resources", "resources whose status is restored too", "RESOURCES"),
-  list("status-exclude-resources", "resources whose status is not restored", "RESOURCES"),
+  listFlag("status-include-resources", "resources whose status is restored too", "RESOURCES"),
+  listFlag("status-exclude-resources", "resources whose status is not restored", "RESOURCES"),
   {
     name: "resource-priorities",
     type: "string",
@@ -96,19 +75,8 @@ const FLAGS: readonly FlagSpec[] = [
     type: "boolean",
     description: "with --dry-run, also list the items left out by filters",
   },
-  {
-    name: "storage-location",
-    type: "string",
-    placeholder: "NAME",
-    description: "named backup location from the config file (instead of --store)",
-  },
-  {
-    name: "wait",
-    short: "w",
-    type: "boolean",
-    description:
-      "accepted for velero compatibility (create always waits); exit 1 unless the restore Completed",
-  },
+  LOCATION_FLAG,
+  waitFlag("restore"),
   ...FS_BACKUP_FLAGS,
 ];
 
@@ -151,9 +119,7 @@ const restoreOptionsFromFlags = (
       path,
     );
   }
-  const selector = flags.string("selector");
-  const orSelector = flags.string("or-selector");
-  if (selector !== undefined && orSelector !== undefined) {
+  if (flags.has("selector") && flags.has("or-selector")) {
     throw new UsageError("--selector and --or-selector cannot be used together", path);
   }
   const mappings = flags.list("namespace-mappings");
@@ -174,13 +140,7 @@ const restoreOptionsFromFlags = (
   return compact({
     backupName: fromBackup,
     scheduleName: fromSchedule,
-    includedNamespaces: flags.list("include-namespaces"),
-    excludedNamespaces: flags.list("exclude-namespaces"),
-    includedResources: flags.list("include-resources"),
-    excludedResources: flags.list("exclude-resources"),
-    includeClusterResources: flags.bool("include-cluster-resources"),
-    labelSelector: selector,
-    orLabelSelectors: orSelector === undefined ? undefined : parseOrSelectors(orSelector),
+    ...filterOptions(flags),
     namespaceMapping: mappings === undefined ? undefined : parseNamespaceMappings(mappings, path),
     existingResourcePolicy: policy as "none" | "update" | undefined,
     restorePVs: flags.bool("restore-volumes"),
@@ -240,50 +200,26 @@ before the workload starts; without it a warning names the volumes left empty.`,
     "stowage restore create --from-schedule nightly --existing-resource-policy update --wait",
   ],
   async run(context) {
-    const { args, flags, settings, io, output } = context;
+    const { args, flags, io, output } = context;
     const options = restoreOptionsFromFlags(flags, context.command.path);
-    const snapshotLocations = await settings.snapshotLocations(flags.list("volume-snapshot-locations"));
     const name = args[0];
-    const { store, target } = await settings.openStore(flags.string("storage-location"));
-    const { restore } = await import("../../index.ts"); // the front door, with the built-in actions: loaded on demand
-    const cluster = await settings.connect();
-    let podVolumes: Awaited<ReturnType<typeof podVolumesFromFlags>>;
-    try {
-      podVolumes = await podVolumesFromFlags(flags, target, cluster, context.command.path);
-    } catch (error) {
-      cluster.close();
-      throw error;
-    }
-    const progress = restoreProgressLine(
-      io.stderr,
-      name ?? options.backupName ?? options.scheduleName ?? "restore",
-    );
-    const interrupt = interruptSignal();
-    try {
-      const result = await restore({
-        ...options,
-        ...(snapshotLocations ? { volumeSnapshotLocations: snapshotLocations } : {}),
-        ...(name === undefined ? {} : { name }),
-        cluster,
-        store,
-        signal: interrupt.signal,
-        ...(podVolumes ? { podVolumes } : {}),
-        ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-      });
-      progress.finish();
-      if (output !== "table") {
-        await write(io.stdout, encode(result, output));
-      } else if (result.dryRun) {
-        await write(io.stdout, formatPlan(result.plan, flags.bool("show-skipped") === true));
-        io.stderr.write(summary(result));
-      } else {
-        await write(io.stdout, summary(result));
-      }
-      return flags.bool("wait") === true && result.phase !== "Completed" ? EXIT.failed : EXIT.ok;
-    } finally {
-      progress.finish();
-      interrupt.dispose();
-      cluster.close();
-    }
+    const shownName = name ?? options.backupName ?? options.scheduleName ?? "restore";
+    return runCreate(context, {
+      progress: (stderr) => restoreProgressLine(stderr, shownName),
+      async call(common) {
+        const { restore } = await import("../../index.ts"); // the front door, with the built-in actions: loaded on demand
+        return restore({ ...options, ...common, ...(name === undefined ? {} : { name }) });
+      },
+      async print(result) {
+        if (output !== "table") {
+          await write(io.stdout, encode(result, output));
+        } else if (result.dryRun) {
+          await write(io.stdout, formatPlan(result.plan, flags.bool("show-skipped") === true));
+          io.stderr.write(summary(result));
+        } else {
+          await write(io.stdout, summary(result));
+        }
+      },
+    });
   },
 };

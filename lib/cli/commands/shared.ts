@@ -40,3 +40,20 @@ export const interruptSignal = (): { signal: AbortSignal; dispose(): void } => {
     },
   };
 };
+
+/** `-l/--selector SELECTOR`: only the objects whose labels match; `description` says which. */
+export const selectorFlag = (description: string): FlagSpec => ({
+  name: "selector",
+  short: "l",
+  type: "string",
+  placeholder: "SELECTOR",
+  description,
+});
+
+/** A list flag (comma-separated, repeatable) shown as `--name PLACEHOLDER`. */
+export const listFlag = (name: string, description: string, placeholder = "LIST"): FlagSpec => ({
+  name,
+  type: "list",
+  placeholder,
+  description,
+});

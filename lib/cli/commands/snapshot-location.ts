@@ -4,28 +4,22 @@
  * velero's does, and commands given none use them all. A location is checked when it is created: the
  * provider must be registered and every config key one its snapshotter knows (no I/O, no credentials).
  */
-import { ConfigError, ValidationError } from "../../errors.ts";
+import { ValidationError } from "../../errors.ts";
 import { checkConfigKeys } from "../../snapshot/errors.ts";
 import { checkSnapshotLocations } from "../../snapshot/locations.ts";
 import { getVolumeSnapshotterFactory } from "../../snapshot/registry.ts";
 import type { CommandSpec } from "../command.ts";
-import type { CliConfig, StoredSnapshotLocation } from "../config-file.ts";
-import { saveConfigFile } from "../config-file.ts";
-import { EXIT, UsageError } from "../errors.ts";
-import { encodeObjects, formatTable, write } from "../output.ts";
+import type { StoredSnapshotLocation } from "../config-file.ts";
+import { UsageError } from "../errors.ts";
+import { formatConfig, LocationSection, saveConfig, without } from "./location-verbs.ts";
 
-const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-
-const known = (config: CliConfig) => Object.keys(config.volumeSnapshotLocations ?? {}).sort();
-
-/** The location named `name`, or a ConfigError listing those that exist. */
-const existing = (config: CliConfig, name: string, file: string): StoredSnapshotLocation => {
-  const location = config.volumeSnapshotLocations?.[name];
-  if (location) return location;
-  throw new ConfigError(
-    `volume snapshot location "${name}" does not exist in ${file} (known: [${known(config).join(", ")}]): run "stowage snapshot-location get" to see them`,
-  );
-};
+/** The `volumeSnapshotLocations` of the config file. */
+const SNAPSHOT_LOCATIONS = new LocationSection<StoredSnapshotLocation>({
+  noun: "volume snapshot location",
+  group: "snapshot-location",
+  example: "ebs",
+  entries: (config) => config.volumeSnapshotLocations,
+});
 
 /** `stowage snapshot-location create`. */
 export const snapshotLocationCreate: CommandSpec = {
@@ -57,12 +51,7 @@ as the provider's snapshotter checks them; credentials are never stored (each cl
   ],
   async run({ args, flags, settings, io, command }) {
     const name = args[0] as string;
-    if (name.length > 253 || !NAME.test(name)) {
-      throw new UsageError(
-        `invalid volume snapshot location name "${name}": expected lower case letters, digits, '-' and '.', starting and ending with a letter or digit (e.g. "ebs")`,
-        command.path,
-      );
-    }
+    SNAPSHOT_LOCATIONS.checkName(name, command.path);
     const provider = flags.string("provider");
     if (!provider) throw new UsageError("--provider is required", command.path);
     const locationConfig = flags.map("config") ?? {};
@@ -74,84 +63,44 @@ as the provider's snapshotter checks them; credentials are never stored (each cl
     checkConfigKeys(resolved.provider, locationConfig, snapshotter.validKeys);
     await snapshotter.close?.();
     const config = await settings.config();
-    if (config.volumeSnapshotLocations?.[name]) {
-      throw new ConfigError(
-        `volume snapshot location "${name}" already exists in ${settings.configFile}: delete it first ("stowage snapshot-location delete ${name}") or choose another name`,
-      );
-    }
+    SNAPSHOT_LOCATIONS.checkNew(config, name, settings.configFile);
     const location: StoredSnapshotLocation = {
       provider,
       ...(Object.keys(locationConfig).length ? { config: locationConfig } : {}),
     };
-    await saveConfigFile(settings.configFile, {
+    const next = {
       ...config,
       volumeSnapshotLocations: { ...config.volumeSnapshotLocations, [name]: location },
-    });
-    await write(io.stdout, `Volume snapshot location "${name}" configured successfully.\n`);
-    return EXIT.ok;
+    };
+    return saveConfig(settings, next, io, SNAPSHOT_LOCATIONS.configured(name));
   },
 };
 
 /** `stowage snapshot-location get`. */
-export const snapshotLocationGet: CommandSpec = {
-  path: ["snapshot-location", "get"],
+export const snapshotLocationGet: CommandSpec = SNAPSHOT_LOCATIONS.getVerb({
   summary: "List volume snapshot locations",
-  args: { usage: "[NAME...]", min: 0, max: Number.POSITIVE_INFINITY },
-  flags: [],
-  outputs: ["table", "json", "yaml"],
-  async run({ args, settings, io, output }) {
-    const config = await settings.config();
-    const names = args.length > 0 ? [...new Set(args)] : known(config);
-    const locations = names.map((name) => [name, existing(config, name, settings.configFile)] as const);
-    if (output !== "table") {
-      const objects = locations.map(([n, l]) => ({
-        apiVersion: "velero.io/v1",
-        kind: "VolumeSnapshotLocation",
-        metadata: { name: n },
-        spec: {
-          provider: l.provider,
-          ...(l.config && Object.keys(l.config).length ? { config: l.config } : {}),
-        },
-      }));
-      const kind = { apiVersion: "velero.io/v1", kind: "VolumeSnapshotLocationList" };
-      await write(io.stdout, encodeObjects(objects, kind, args.length === 1, output));
-      return EXIT.ok;
-    }
-    if (locations.length === 0) {
-      io.stderr.write(`No volume snapshot locations in ${settings.configFile}.\n`);
-      return EXIT.ok;
-    }
-    const rows = locations.map(([n, l]) => [
-      n,
-      l.provider,
-      Object.entries(l.config ?? {})
-        .map(([k, v]) => `${k}=${v}`)
-        .join(",") || "<none>",
-    ]);
-    await write(io.stdout, formatTable(["NAME", "PROVIDER", "CONFIG"], rows));
-    return EXIT.ok;
-  },
-};
+  listing: () => ({
+    list: { apiVersion: "velero.io/v1", kind: "VolumeSnapshotLocationList" },
+    object: ([name, location]) => ({
+      apiVersion: "velero.io/v1",
+      kind: "VolumeSnapshotLocation",
+      metadata: { name },
+      spec: {
+        provider: location.provider,
+        ...(location.config && Object.keys(location.config).length ? { config: location.config } : {}),
+      },
+    }),
+    headers: ["NAME", "PROVIDER", "CONFIG"],
+    row: ([name, location]) => [name, location.provider, formatConfig(location.config)],
+  }),
+});
 
 /** `stowage snapshot-location delete`. */
-export const snapshotLocationDelete: CommandSpec = {
-  path: ["snapshot-location", "delete"],
+export const snapshotLocationDelete: CommandSpec = SNAPSHOT_LOCATIONS.deleteVerb({
   summary: "Remove volume snapshot locations from the config file (the snapshots stay)",
-  args: { usage: "NAME...", min: 1, max: Number.POSITIVE_INFINITY },
-  flags: [],
-  async run({ args, settings, io }) {
-    const config = await settings.config();
-    const locations = { ...config.volumeSnapshotLocations };
-    for (const name of args) {
-      existing(config, name, settings.configFile);
-      delete locations[name];
-    }
-    await saveConfigFile(settings.configFile, { ...config, volumeSnapshotLocations: locations });
-    const names = args.map((n) => `"${n}"`).join(", ");
-    await write(
-      io.stdout,
-      `Volume snapshot location${args.length > 1 ? "s" : ""} ${names} deleted (the snapshots are untouched; backups that use them need the location to be deleted or restored).\n`,
-    );
-    return EXIT.ok;
-  },
-};
+  without: (config, names) => ({
+    ...config,
+    volumeSnapshotLocations: without(config.volumeSnapshotLocations, names),
+  }),
+  untouched: "the snapshots are untouched; backups that use them need the location to be deleted or restored",
+});
