@@ -29,8 +29,6 @@ export interface CommandContext {
   readonly io: Io;
   /** The command being run. */
   readonly command: CommandSpec;
-  /** The command table it was found in (what `stowage help` describes). */
-  readonly table: CommandTable;
   /** The process environment (STOWAGE_*, AWS_*, …). */
   readonly env: NodeJS.ProcessEnv;
 }
@@ -62,12 +60,4 @@ export interface GroupSpec {
   readonly name: string;
   /** One line for the command list. */
   readonly summary: string;
-}
-
-/** The CLI's commands and their groups, each in the order help lists them. */
-export interface CommandTable {
-  /** Every command; a group is the commands whose path starts with its name. */
-  readonly commands: readonly CommandSpec[];
-  /** The summaries of the groups. */
-  readonly groups: readonly GroupSpec[];
 }

@@ -1,5 +1,5 @@
 /** `--help` texts: the command list, a group's verbs, and one command's usage and flags. */
-import type { CommandSpec, CommandTable, GroupSpec } from "./command.ts";
+import type { CommandSpec, GroupSpec } from "./command.ts";
 import { GLOBAL_FLAGS } from "./flags.ts";
 import { commandFlags } from "./parse.ts";
 import type { FlagSpec } from "./types.ts";
@@ -95,11 +95,14 @@ export const commandHelp = (command: CommandSpec): string => {
 };
 
 /**
- * Help for `stowage help WORDS…`: the root (no words), a group, or a command of `table`; undefined
+ * Help for `stowage help WORDS…`: the root (no words), a group, or a command of `commands`; undefined
  * when the words name neither.
  */
-export const helpText = (words: readonly string[], table: CommandTable): string | undefined => {
-  const { commands, groups } = table;
+export const helpText = (
+  words: readonly string[],
+  commands: readonly CommandSpec[],
+  groups: readonly GroupSpec[],
+): string | undefined => {
   if (words.length === 0) return rootHelp(commands, groups);
   const command = commands.find((c) => c.path.join(" ") === words.join(" "));
   if (command) return commandHelp(command);

@@ -3,7 +3,7 @@
  * table (`registry.ts`), parses its flags, resolves the settings and runs it; every failure becomes
  * `stowage: <message>` on stderr and an exit code (0 ok, 1 failed, 2 usage).
  */
-import type { CommandSpec, CommandTable } from "./command.ts";
+import type { CommandSpec } from "./command.ts";
 import { EXIT, reportError, UsageError } from "./errors.ts";
 import { parseOutput } from "./flags.ts";
 import { commandHelp, groupHelp, rootHelp } from "./help.ts";
@@ -12,9 +12,6 @@ import { locate, parseCommandLine, parseGlobals } from "./parse.ts";
 import { COMMANDS, GROUPS } from "./registry.ts";
 import { Settings } from "./settings.ts";
 import type { Io } from "./types.ts";
-
-/** The command table `main` runs commands from. */
-const TABLE: CommandTable = { commands: COMMANDS, groups: GROUPS };
 
 const runCommand = async (
   command: CommandSpec,
@@ -37,7 +34,6 @@ const runCommand = async (
     output,
     io,
     command,
-    table: TABLE,
     env,
   });
 };

@@ -67,5 +67,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   runScript,
   runnerCommand,
   version,
-  helpCommand,
+  helpCommand(() => ({ commands: COMMANDS, groups: GROUPS })),
 ];

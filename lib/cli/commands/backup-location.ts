@@ -6,7 +6,7 @@
 import { getObjectStoreProvider, openLocation, resolveProviderName } from "../../store/index.ts";
 import { validateProviderName } from "../../store/providers.ts";
 import type { CommandSpec } from "../command.ts";
-import type { CliConfig, StoredLocation } from "../config-file.ts";
+import type { StoredLocation } from "../config-file.ts";
 import { UsageError } from "../errors.ts";
 import { toBackupLocation } from "../stores.ts";
 import { formatConfig, LocationSection, saveConfig, without } from "./location-verbs.ts";
@@ -34,14 +34,12 @@ const asVeleroObject = (name: string, location: StoredLocation, isDefault: boole
 });
 
 /** `stowage backup-location create`. */
-export const locationCreate: CommandSpec = {
-  path: ["backup-location", "create"],
+export const locationCreate: CommandSpec = BACKUP_LOCATIONS.createVerb({
   summary: "Add a named backup location to the config file",
   description: `Adds a location (velero's BackupStorageLocation: provider, bucket, prefix, config) to the config file.
 Config keys are checked as the provider's plugin checks them. Credentials are never stored: S3 uses the
 AWS chain (environment, AWS_PROFILE / config "profile", credentialsFile). A provider other than aws and
 file can be named as <domain>/<name>; only scripts that register it can open the location.`,
-  args: { usage: "NAME", min: 1, max: 1 },
   flags: [
     {
       name: "provider",
@@ -69,9 +67,7 @@ file can be named as <domain>/<name>; only scripts that register it can open the
     "stowage backup-location create primary --provider aws --bucket backups --prefix prod --config region=eu-west-1 --default",
     "stowage backup-location create local --provider file --bucket /var/backups",
   ],
-  async run({ args, flags, settings, io, command }) {
-    const name = args[0] as string;
-    BACKUP_LOCATIONS.checkName(name, command.path);
+  async location({ flags, io, command }) {
     const provider = flags.string("provider");
     const bucket = flags.string("bucket");
     if (!provider || !bucket) {
@@ -93,16 +89,14 @@ file can be named as <domain>/<name>; only scripts that register it can open the
         `note: provider "${resolveProviderName(provider)}" is not built in: the CLI cannot open this location, scripts that register it can\n`,
       );
     }
-    const config = await settings.config();
-    BACKUP_LOCATIONS.checkNew(config, name, settings.configFile);
-    const next: CliConfig = {
-      ...config,
-      backupLocations: { ...config.backupLocations, [name]: location },
-      ...(flags.bool("default") === true ? { defaultBackupLocation: name } : {}),
-    };
-    return saveConfig(settings, next, io, BACKUP_LOCATIONS.configured(name));
+    return location;
   },
-};
+  add: (config, name, location, { flags }) => ({
+    ...config,
+    backupLocations: { ...config.backupLocations, [name]: location },
+    ...(flags.bool("default") === true ? { defaultBackupLocation: name } : {}),
+  }),
+});
 
 /** `stowage backup-location get`. */
 export const locationGet: CommandSpec = BACKUP_LOCATIONS.getVerb({

@@ -4,12 +4,12 @@
  * names, finds locations and builds the group's `get` and `delete` verbs.
  */
 import { ConfigError } from "../../errors.ts";
-import type { CommandSpec } from "../command.ts";
+import type { CommandContext, CommandSpec } from "../command.ts";
 import { type CliConfig, saveConfigFile } from "../config-file.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { type Listing, printListing, write } from "../output.ts";
 import type { Settings } from "../settings.ts";
-import type { Io } from "../types.ts";
+import type { FlagSpec, Io } from "../types.ts";
 
 /** Writes `config` to the config file, then prints `message`; resolves to EXIT.ok. */
 export const saveConfig = async (
@@ -35,6 +35,18 @@ export const without = <V>(
   names: readonly string[],
 ): Record<string, V> =>
   Object.fromEntries(Object.entries(record ?? {}).filter(([key]) => !names.includes(key)));
+
+/** What `<group> create` asks for and adds to a section. */
+export interface LocationCreateVerb<L> {
+  readonly summary: string;
+  readonly description: string;
+  readonly flags: readonly FlagSpec[];
+  readonly examples: readonly string[];
+  /** The location the flags describe, checked (no I/O); `name` is already a valid name. */
+  location(context: CommandContext, name: string): Promise<L>;
+  /** The config with `location` added as `name` (and what else the flags change). */
+  add(config: CliConfig, name: string, location: L, context: CommandContext): CliConfig;
+}
 
 /** What `<group> get` prints of a section. */
 export interface LocationGetVerb<L> {
@@ -97,7 +109,7 @@ export class LocationSection<L> {
   }
 
   /** Throws a UsageError unless `name` is a Kubernetes object name (lower case, `-` and `.`, ≤ 253). */
-  checkName(name: string, path: readonly string[]): void {
+  #checkName(name: string, path: readonly string[]): void {
     if (name.length > 253 || !NAME.test(name)) {
       throw new UsageError(
         `invalid ${this.#spec.noun} name "${name}": expected lower case letters, digits, '-' and '.', starting and ending with a letter or digit (e.g. "${this.#spec.example}")`,
@@ -107,16 +119,33 @@ export class LocationSection<L> {
   }
 
   /** Throws a ConfigError when the config file `file` already has a location `name`. */
-  checkNew(config: CliConfig, name: string, file: string): void {
+  #checkNew(config: CliConfig, name: string, file: string): void {
     if (this.#spec.entries(config)?.[name] === undefined) return;
     throw new ConfigError(
       `${this.#spec.noun} "${name}" already exists in ${file}: delete it first ("stowage ${this.#spec.group} delete ${name}") or choose another name`,
     );
   }
 
-  /** What `<group> create` prints: `Backup location "primary" configured successfully.` */
-  configured(name: string): string {
-    return `${this.#title} "${name}" configured successfully.`;
+  /** `<group> create NAME`: checks the location, then adds it to the config file (a new name only). */
+  createVerb(verb: LocationCreateVerb<L>): CommandSpec {
+    return {
+      path: [this.#spec.group, "create"],
+      summary: verb.summary,
+      description: verb.description,
+      args: { usage: "NAME", min: 1, max: 1 },
+      flags: verb.flags,
+      examples: verb.examples,
+      run: async (context) => {
+        const { args, settings, io, command } = context;
+        const name = args[0] as string;
+        this.#checkName(name, command.path);
+        const location = await verb.location(context, name);
+        const config = await settings.config();
+        this.#checkNew(config, name, settings.configFile);
+        const next = verb.add(config, name, location, context);
+        return saveConfig(settings, next, io, `${this.#title} "${name}" configured successfully.`);
+      },
+    };
   }
 
   /** `<group> get [NAME...]`: the locations named (each must exist), or all of them. */

@@ -11,7 +11,7 @@ import { getVolumeSnapshotterFactory } from "../../snapshot/registry.ts";
 import type { CommandSpec } from "../command.ts";
 import type { StoredSnapshotLocation } from "../config-file.ts";
 import { UsageError } from "../errors.ts";
-import { formatConfig, LocationSection, saveConfig, without } from "./location-verbs.ts";
+import { formatConfig, LocationSection, without } from "./location-verbs.ts";
 
 /** The `volumeSnapshotLocations` of the config file. */
 const SNAPSHOT_LOCATIONS = new LocationSection<StoredSnapshotLocation>({
@@ -22,15 +22,13 @@ const SNAPSHOT_LOCATIONS = new LocationSection<StoredSnapshotLocation>({
 });
 
 /** `stowage snapshot-location create`. */
-export const snapshotLocationCreate: CommandSpec = {
-  path: ["snapshot-location", "create"],
+export const snapshotLocationCreate: CommandSpec = SNAPSHOT_LOCATIONS.createVerb({
   summary: "Add a named volume snapshot location to the config file",
   description: `Adds a location where PV snapshots are taken (velero's VolumeSnapshotLocation: provider and
 config) to the config file. backup create, restore create, backup delete and the runner use every
 configured location unless --volume-snapshot-locations names some (by name, as velero's does, or
 inline as NAME=PROVIDER?KEY=VALUE). A backup takes one location per provider. Config keys are checked
 as the provider's snapshotter checks them; credentials are never stored (each cloud's own chain).`,
-  args: { usage: "NAME", min: 1, max: 1 },
   flags: [
     {
       name: "provider",
@@ -49,9 +47,7 @@ as the provider's snapshotter checks them; credentials are never stored (each cl
     "stowage snapshot-location create ebs --provider aws --config region=eu-west-1",
     "stowage snapshot-location create disks --provider local --config path=/var/lib/stowage-snapshots",
   ],
-  async run({ args, flags, settings, io, command }) {
-    const name = args[0] as string;
-    SNAPSHOT_LOCATIONS.checkName(name, command.path);
+  async location({ flags, command }, name) {
     const provider = flags.string("provider");
     if (!provider) throw new UsageError("--provider is required", command.path);
     const locationConfig = flags.map("config") ?? {};
@@ -62,19 +58,13 @@ as the provider's snapshotter checks them; credentials are never stored (each cl
     const snapshotter = await getVolumeSnapshotterFactory(resolved.provider)!();
     checkConfigKeys(resolved.provider, locationConfig, snapshotter.validKeys);
     await snapshotter.close?.();
-    const config = await settings.config();
-    SNAPSHOT_LOCATIONS.checkNew(config, name, settings.configFile);
-    const location: StoredSnapshotLocation = {
-      provider,
-      ...(Object.keys(locationConfig).length ? { config: locationConfig } : {}),
-    };
-    const next = {
-      ...config,
-      volumeSnapshotLocations: { ...config.volumeSnapshotLocations, [name]: location },
-    };
-    return saveConfig(settings, next, io, SNAPSHOT_LOCATIONS.configured(name));
+    return { provider, ...(Object.keys(locationConfig).length ? { config: locationConfig } : {}) };
   },
-};
+  add: (config, name, location) => ({
+    ...config,
+    volumeSnapshotLocations: { ...config.volumeSnapshotLocations, [name]: location },
+  }),
+});
 
 /** `stowage snapshot-location get`. */
 export const snapshotLocationGet: CommandSpec = SNAPSHOT_LOCATIONS.getVerb({
