@@ -1,4 +1,7 @@
-/** Pieces the backup verbs share: the `--storage-location` flag and the not-found check. */
+/**
+ * Pieces many verbs share: the `--storage-location`, `-l` and list flags, the not-found check of a
+ * backup, and Ctrl-C handling.
+ */
 import { StoreError } from "../../errors.ts";
 import type { Catalog } from "../../store/index.ts";
 import type { FlagSpec } from "../types.ts";
