@@ -38,14 +38,7 @@ export type {
   RunInfo,
 } from "./actions/types.ts";
 export { backup } from "./backup/backup.ts";
-export {
-  type BackupRecord,
-  type DeleteBackupOptions,
-  type DeletedBackup,
-  deleteBackup,
-  getBackup,
-  listBackups,
-} from "./backup/catalog.ts";
+export { type DeleteBackupOptions, type DeletedBackup, deleteBackup } from "./backup/delete.ts";
 export {
   collectGarbage,
   type ExpiredBackup,
@@ -129,13 +122,6 @@ export {
   type VolumeLocation,
   type VolumeRestoreOutcome,
 } from "./podvolume/index.ts";
-export {
-  deleteRestore,
-  getRestore,
-  listRestores,
-  type RestoreRecord,
-  restoresOfBackup,
-} from "./restore/catalog.ts";
 export type { RestoreOptions, RestoreProgress } from "./restore/options.ts";
 export {
   DEFAULT_HIGH_PRIORITIES,
@@ -220,3 +206,13 @@ export {
   s3Store,
   storeFromEnv,
 } from "./store/index.ts";
+export {
+  type BackupRecord,
+  deleteRestore,
+  getBackup,
+  getRestore,
+  listBackups,
+  listRestores,
+  type RestoreRecord,
+  restoresOfBackup,
+} from "./store/records.ts";

@@ -5,13 +5,12 @@ import { resolveActions } from "../actions/registry.ts";
 import type { BackupInfo, BackupItemAction } from "../actions/types.ts";
 import { StoreError, StowageError } from "../errors.ts";
 import { createArchiveWriter } from "../format/writer.ts";
+import { createRunLog } from "../log/run-log.ts";
 import { normalizePodVolumeOptions } from "../podvolume/options.ts";
 import { openSnapshotLocations } from "../snapshot/locations.ts";
-import { encodeBackupMetadata, encodeJsonGz } from "../store/codec.ts";
-import { backupKeys } from "../store/layout.ts";
+import { openCatalog } from "../store/catalog.ts";
 import { collectAll } from "./collect-all.ts";
 import { createItemBackupper } from "./item-backupper.ts";
-import { createRunLog } from "./log.ts";
 import { completedBackupObject } from "./metadata.ts";
 import type { BackupOptions } from "./options.ts";
 import { buildCollectionPlan } from "./plan-builder.ts";
@@ -42,8 +41,8 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     resolved.podVolumes && (await normalizePodVolumeOptions(resolved.podVolumes, store));
 
   // claim the name: it must not exist yet
-  const keys = backupKeys(name);
-  if (await store.exists(keys.metadata)) {
+  const catalog = openCatalog(store);
+  if (await catalog.backupExists(name)) {
     throw new StoreError(
       `backup "${name}" already exists in ${store.location}: choose another name, or delete the old one first (deleteBackup)`,
       { code: "ERR_ALREADY_EXISTS" },
@@ -85,7 +84,7 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
   // less CPU for an archive ~15–50% larger, and compression is the largest cost of a backup beyond the
   // LIST itself (bench: scripts/bench). Any level reads back the same; the format does not change.
   const writer = createArchiveWriter({ now, compressionLevel: 1 });
-  const upload = store.put(keys.contents, writer.stream, { contentType: "application/gzip", signal });
+  const upload = catalog.putBackupContents(name, writer.stream, { signal });
   upload.catch(() => {}); // awaited below; never an unhandled rejection
   let totalItems = 0;
   let resourcesDone = 0;
@@ -174,18 +173,20 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     );
 
     // persist: sidecar files first, velero-backup.json last: its presence means "complete"
-    await Promise.all([
-      store.put(keys.logs, await log.finish(), { signal }),
-      store.put(keys.resourceList, encodeJsonGz(items.resourceList()), { signal }),
-      store.put(keys.results, encodeJsonGz(results), { signal }),
-      store.put(keys.volumeSnapshots, encodeJsonGz(volumes.records()), { signal }),
-      store.put(keys.podVolumeBackups, encodeJsonGz(podVolumeBackups), { signal }),
-      store.put(keys.itemOperations, encodeJsonGz([]), { signal }),
-      store.put(keys.volumeInfo, encodeJsonGz([...volumes.volumeInfo(), ...podVolumes.volumeInfo()]), {
-        signal,
-      }),
-    ]);
-    await store.put(keys.metadata, encodeBackupMetadata(backupObject), { ifNoneMatch: true, signal });
+    await catalog.putBackup(
+      name,
+      {
+        logs: await log.finish(),
+        resourceList: items.resourceList(),
+        results,
+        volumeSnapshots: volumes.records(),
+        podVolumeBackups,
+        itemOperations: [],
+        volumeInfo: [...volumes.volumeInfo(), ...podVolumes.volumeInfo()],
+      },
+      backupObject,
+      { signal },
+    );
     progress("done", true);
 
     return backupResult(backupObject, {
@@ -205,11 +206,7 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     await upload.catch(() => undefined);
     await volumes.discard(); // nothing would know about these snapshots once the backup is removed
     // nothing half-written: remove every key this run may have written (the name did not exist before)
-    await Promise.all(
-      Object.entries(keys)
-        .filter(([k]) => k !== "dir" && k !== "metadata")
-        .map(([, key]) => store.delete(key as string).catch(() => undefined)),
-    );
+    await catalog.discardBackupFiles(name);
     if (error instanceof StowageError) throw error;
     throw new StowageError(
       "ERR_STORE",

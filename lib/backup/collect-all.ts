@@ -2,9 +2,9 @@ import type { Cluster } from "../kube/client.ts";
 import type { ApiResource } from "../kube/discovery.ts";
 import { CRD_GROUP_RESOURCE } from "../kube/group-resources.ts";
 import type { KubeObject } from "../kube/types.ts";
+import type { RunLog } from "../log/run-log.ts";
 import { collect } from "./collector.ts";
 import type { ItemBackupper } from "./item-backupper.ts";
-import type { RunLog } from "./log.ts";
 import type { CollectionPlan } from "./plan.ts";
 
 /** What {@link collectAll} needs: the plan, the item pipeline, and how to list. */

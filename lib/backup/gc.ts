@@ -9,7 +9,7 @@ import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
 import { openCatalog } from "../store/catalog.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import type { Backup } from "../store/types.ts";
-import { deleteBackup } from "./catalog.ts";
+import { deleteBackup } from "./delete.ts";
 
 /** Phases after which a backup no longer changes; only these are collected. */
 const FINAL_PHASES = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
@@ -77,10 +77,10 @@ export const collectGarbage = async (options: GarbageCollectionOptions): Promise
   const errors: { name: string; error: string }[] = [];
   let kept = 0;
   const catalog = openCatalog(options.store);
-  for (const name of await catalog.listBackups()) {
+  for (const name of await catalog.backupNames()) {
     let backup: Backup;
     try {
-      backup = await catalog.getBackup(name);
+      backup = await catalog.getBackupMetadata(name);
     } catch (error) {
       errors.push({ name, error: `cannot read its metadata: ${(error as Error).message}` });
       continue;

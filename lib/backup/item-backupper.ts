@@ -6,7 +6,7 @@ import type { Cluster } from "../kube/client.ts";
 import type { ApiResource } from "../kube/discovery.ts";
 import { isNotFound } from "../kube/errors.ts";
 import type { KubeObject } from "../kube/types.ts";
-import type { RunLog } from "./log.ts";
+import type { RunLog } from "../log/run-log.ts";
 import type { CollectionPlan } from "./plan.ts";
 
 const EXCLUDE_LABELS = ["velero.io/exclude-from-backup", "stowage.dev/exclude-from-backup"];

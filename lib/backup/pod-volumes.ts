@@ -10,6 +10,7 @@
 import type { Cluster } from "../kube/client.ts";
 import { createLimiter } from "../kube/limiter.ts";
 import type { KubeObject } from "../kube/types.ts";
+import type { RunLog } from "../log/run-log.ts";
 import type { ResolvedPodVolumeOptions } from "../podvolume/options.ts";
 import {
   type ClaimInfo,
@@ -22,7 +23,6 @@ import {
 } from "../podvolume/records.ts";
 import { createRepositoryOpener } from "../podvolume/repository.ts";
 import { type SelectedVolume, selectPodVolumes, volumeDirectory } from "../podvolume/selection.ts";
-import type { RunLog } from "./log.ts";
 
 /** The pod-volume part of one backup run. */
 export interface PodVolumeBackupper {

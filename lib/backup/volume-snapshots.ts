@@ -5,12 +5,12 @@
  * naming the PV (the backup ends PartiallyFailed) and, as in Velero, that PV is not written.
  */
 import type { KubeObject } from "../kube/types.ts";
+import type { RunLog } from "../log/run-log.ts";
 import { messageOf } from "../snapshot/errors.ts";
 import { findSnapshotter, type SnapshotLocations } from "../snapshot/locations.ts";
 import { volumeZone } from "../snapshot/pv.ts";
 import { nativeVolumeInfo, newSnapshotRecord, skippedVolumeInfo, snapshotTags } from "../snapshot/records.ts";
 import type { BackupVolumeInfo, NativeSnapshotRecord, SnapshotProgress } from "../snapshot/types.ts";
-import type { RunLog } from "./log.ts";
 
 /** The snapshot side of one backup. */
 export interface BackupVolumeSnapshots {

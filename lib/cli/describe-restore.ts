@@ -2,8 +2,8 @@
  * `stowage restore describe`: a velero-like restore description (`restore_describer.go`, simplified),
  * printed through the describer's tabwriter. Pure formatting; the command loads the files.
  */
-import type { RestoreRecord } from "../restore/catalog.ts";
 import type { LabelSelector, Results } from "../store/index.ts";
+import type { RestoreRecord } from "../store/records.ts";
 import { Describer, NONE } from "./describer.ts";
 import { formatLabelSelectorOrNone } from "./selectors.ts";
 import { formatTimestamp } from "./time-format.ts";

@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url";
 import { ConfigError, describeValue } from "../errors.ts";
 import { credentialsFromFile } from "../store/aws-credentials.ts";
 import { awsStoreOptions } from "../store/aws-provider.ts";
+import { resticRepositoryPrefix } from "../store/catalog.ts";
 import { type BackupLocation, resolveLocation } from "../store/config.ts";
-import { resticRepoPrefix } from "../store/layout.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import type { S3StoreOptions } from "../store/s3-options.ts";
 import { s3StoreOptionsOf } from "../store/s3-store.ts";
@@ -102,7 +102,7 @@ const trimSlashes = (value: string): string => value.replace(/^\/+|\/+$/g, "");
 
 /** The repository of `namespace` in `backend` (the namespace is validated as a DNS-1123 label). */
 export const repositoryAddress = (backend: ResticBackend, namespace: string): RepositoryAddress => {
-  const key = resticRepoPrefix(namespace);
+  const key = resticRepositoryPrefix(namespace);
   if (backend.type === "local") {
     return {
       namespace,

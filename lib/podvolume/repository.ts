@@ -6,7 +6,8 @@
 import { readFile } from "node:fs/promises";
 import { ConfigError, ValidationError } from "../errors.ts";
 import type { Cluster } from "../kube/client.ts";
-import { resticRepoPrefix, validateNamespaceName } from "../store/layout.ts";
+import { openCatalog } from "../store/catalog.ts";
+import { validateNamespaceName } from "../store/names.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import { type RepositoryAddress, type ResticBackend, repositoryAddress } from "./backend.ts";
 import type { PodVolumeDriver, Repository } from "./driver.ts";
@@ -163,12 +164,13 @@ export interface GetRepositoriesOptions {
 export const findRepositories = async (
   options: GetRepositoriesOptions,
 ): Promise<Array<Omit<RepositoryStatus, "key"> & { readonly key?: RepositoryKey }>> => {
+  const catalog = openCatalog(options.store);
   const names = options.namespaces?.length
     ? [...new Set(options.namespaces)]
-    : (await options.store.listCommonPrefixes("restic/", "/")).map((p) => p.slice("restic/".length, -1));
+    : await catalog.resticRepositoryNamespaces();
   const out: Array<Omit<RepositoryStatus, "key"> & { readonly key?: RepositoryKey }> = [];
   for (const namespace of names.sort()) {
-    const exists = await options.store.exists(`${resticRepoPrefix(namespace)}/config`);
+    const exists = await catalog.resticRepositoryExists(namespace);
     const key = await findRepositoryKey(options.cluster, namespace, {
       credentialsNamespace: options.credentialsNamespace ?? DEFAULT_CREDENTIALS_NAMESPACE,
     });

@@ -3,9 +3,8 @@
  * (or Velero ≤ 1.0's pod annotations), the snapshots of one restored pod, and Velero's `RestoreVolumeInfo`.
  */
 import type { KubeObject } from "../kube/types.ts";
-import { decodeJsonGz } from "../store/codec.ts";
-import { backupKeys } from "../store/layout.ts";
-import type { ObjectStore } from "../store/object-store.ts";
+import { openCatalog } from "../store/catalog.ts";
+import { nullIfNotFound, type ObjectStore } from "../store/object-store.ts";
 import type { PodVolumeBackupRecord } from "./records.ts";
 
 /** Pod annotations of Velero ≤ 1.0 / Ark that named restic snapshots per volume. */
@@ -22,9 +21,8 @@ export const readPodVolumeBackups = async (
   store: ObjectStore,
   backupName: string,
 ): Promise<PodVolumeBackupRecord[]> => {
-  const key = backupKeys(backupName).podVolumeBackups;
-  if (!(await store.exists(key))) return [];
-  return (await decodeJsonGz<PodVolumeBackupRecord[]>(await store.get(key), key)) ?? [];
+  const records = openCatalog(store).getBackupJson<PodVolumeBackupRecord[]>(backupName, "podVolumeBackups");
+  return (await nullIfNotFound(records)) ?? [];
 };
 
 const NON_RESTORABLE = ["projected", "downwardAPI"];

@@ -3,11 +3,12 @@
  * Velero's rules — identical objects are skipped, ServiceAccounts merged, others merge-patched under
  * `existingResourcePolicy: update` or left alone with a warning.
  */
-import type { RunLog } from "../backup/log.ts";
+
 import type { Cluster } from "../kube/client.ts";
 import type { ApiResource } from "../kube/discovery.ts";
 import { isAlreadyExists, KubeApiError } from "../kube/errors.ts";
 import type { KubeObject } from "../kube/types.ts";
+import type { RunLog } from "../log/run-log.ts";
 import type { createNamespaceEnsurer } from "./namespaces.ts";
 import { isIdentical } from "./reset.ts";
 import { Verdict } from "./verdict.ts";

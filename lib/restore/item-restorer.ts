@@ -1,13 +1,13 @@
 import type { ActionSet } from "../actions/registry.ts";
 import { runRestoreActions } from "../actions/run.ts";
 import type { RestoreInfo, RestoreItemAction } from "../actions/types.ts";
-import type { RunLog } from "../backup/log.ts";
 import type { ResolvedFilters } from "../filters/index.ts";
 import { restoreSkipReason } from "../filters/index.ts";
 import type { ExtractedArchive } from "../format/extracted-archive.ts";
 import type { Cluster } from "../kube/client.ts";
 import type { ApiResource, Discovery } from "../kube/discovery.ts";
 import type { KubeObject } from "../kube/types.ts";
+import type { RunLog } from "../log/run-log.ts";
 import { applyItem } from "./item-apply.ts";
 import { restoreItemStatus } from "./item-status.ts";
 import type { createNamespaceEnsurer } from "./namespaces.ts";

@@ -3,11 +3,12 @@
  * through the status subresource (for the resources `restoreStatus` names), and a restored CRD waited
  * for until it is Established, so its custom resources can be created next.
  */
-import type { RunLog } from "../backup/log.ts";
+
 import type { Cluster } from "../kube/client.ts";
 import type { ApiResource } from "../kube/discovery.ts";
 import { CRD_GROUP_RESOURCE } from "../kube/group-resources.ts";
 import type { KubeObject } from "../kube/types.ts";
+import type { RunLog } from "../log/run-log.ts";
 import { poll, pollDone, pollPending } from "../util/poll.ts";
 
 /** Poll interval of the wait for a restored CRD to be Established. */

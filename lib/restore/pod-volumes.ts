@@ -16,10 +16,10 @@
  * driver, no init container is added (the pod would wait forever) and a warning names the volumes.
  */
 import type { RestoreItemAction } from "../actions/types.ts";
-import type { RunLog } from "../backup/log.ts";
 import type { Cluster } from "../kube/client.ts";
 import { createLimiter } from "../kube/limiter.ts";
 import type { KubeObject } from "../kube/types.ts";
+import type { RunLog } from "../log/run-log.ts";
 import { DEFAULT_IMAGE } from "../podvolume/job-driver.ts";
 import type { ResolvedPodVolumeOptions } from "../podvolume/options.ts";
 import type { PodVolumeBackupRecord } from "../podvolume/records.ts";

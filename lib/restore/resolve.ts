@@ -9,7 +9,7 @@ import type { Cluster } from "../kube/client.ts";
 import type { Discovery } from "../kube/discovery.ts";
 import type { PodVolumeOptions } from "../podvolume/options.ts";
 import { checkSnapshotLocations, type ResolvedSnapshotLocation } from "../snapshot/locations.ts";
-import { objectNameProblem } from "../store/layout.ts";
+import { objectNameProblem } from "../store/names.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import {
   checkPositive,

@@ -3,18 +3,16 @@ import { builtinRestoreActions } from "../actions/builtin.ts";
 import { registeredRestoreItemActions } from "../actions/registered.ts";
 import { resolveActions } from "../actions/registry.ts";
 import type { RestoreInfo, RestoreItemAction } from "../actions/types.ts";
-import { listBackups } from "../backup/catalog.ts";
-import { createRunLog } from "../backup/log.ts";
 import { StoreError, ValidationError } from "../errors.ts";
 import { extractArchive } from "../format/reader.ts";
 import type { KubeObject } from "../kube/types.ts";
+import { createRunLog } from "../log/run-log.ts";
 import { normalizePodVolumeOptions } from "../podvolume/options.ts";
 import { readPodVolumeBackups } from "../podvolume/restore-plan.ts";
 import { openSnapshotLocations, type SnapshotLocations } from "../snapshot/locations.ts";
 import { readVolumeRecords } from "../snapshot/stored.ts";
 import { openCatalog } from "../store/catalog.ts";
-import { encodeJsonGz, goJsonStringify } from "../store/codec.ts";
-import { restoreKeys } from "../store/layout.ts";
+import { listBackups } from "../store/records.ts";
 import type { Backup } from "../store/types.ts";
 import { kubeTime, nameTimestamp } from "../util/duration.ts";
 import { createItemRestorer } from "./item-restorer.ts";
@@ -65,7 +63,7 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
       ? resolved.source.backupName
       : await newestOfSchedule(store, resolved.source.scheduleName);
   const catalog = openCatalog(store);
-  const backupObject: Backup = await catalog.getBackup(backupName);
+  const backupObject: Backup = await catalog.getBackupMetadata(backupName);
   const backupPhase = backupObject.status?.phase;
   if (backupPhase !== "Completed" && backupPhase !== "PartiallyFailed") {
     throw new ValidationError([
@@ -76,8 +74,8 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
   // claim the name: it must not exist yet (a dry run writes nothing)
   const started = now();
   const name = resolved.name ?? `${backupName}-${nameTimestamp(started)}`;
-  const keys = restoreKeys(name);
-  if (!dryRun && (await store.exists(keys.record))) {
+  // asked in a dry run too: the catalog checks the generated name
+  if ((await catalog.restoreExists(name)) && !dryRun) {
     throw new StoreError(`restore "${name}" already exists in ${store.location}: choose another name`, {
       code: "ERR_ALREADY_EXISTS",
     });
@@ -205,14 +203,17 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
         totalItems,
         itemsRestored: items.itemsRestored,
       });
-      await Promise.all([
-        store.put(keys.logs, await log.finish()),
-        store.put(keys.results, encodeJsonGz(results)),
-        store.put(keys.resourceList, encodeJsonGz(resourceList.sorted())),
-        store.put(keys.itemOperations, encodeJsonGz([])),
-        store.put(keys.volumeInfo, encodeJsonGz([...volumes.volumeInfo(), ...podVolumes.volumeInfo()])),
-      ]);
-      await store.put(keys.record, `${goJsonStringify(record, 2)}\n`);
+      await catalog.putRestore(
+        name,
+        {
+          logs: await log.finish(),
+          results,
+          resourceList: resourceList.sorted(),
+          itemOperations: [],
+          volumeInfo: [...volumes.volumeInfo(), ...podVolumes.volumeInfo()],
+        },
+        record,
+      );
     }
     return {
       name,

@@ -1,3 +1,4 @@
+import type { RestoreRecord } from "../store/catalog.ts";
 import type { Result } from "../store/types.ts";
 
 /** What the restore does (dry run) or did with one backed-up object. */
@@ -78,7 +79,7 @@ export const restoreRecord = (init: {
   readonly errors: number;
   readonly totalItems: number;
   readonly itemsRestored: number;
-}) => ({
+}): RestoreRecord => ({
   kind: "Restore",
   apiVersion: "velero.io/v1",
   metadata: {

@@ -6,7 +6,7 @@
  */
 import { ConfigError, describeValue, isStowageError } from "../errors.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { objectNameProblem } from "../store/layout.ts";
+import { objectNameProblem } from "../store/names.ts";
 import { checkConfigKeys, messageOf } from "./errors.ts";
 import { getVolumeSnapshotterFactory, listVolumeSnapshotters, resolveSnapshotterName } from "./registry.ts";
 import type { VolumeSnapshotLocation, VolumeSnapshotter } from "./types.ts";

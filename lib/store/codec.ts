@@ -9,7 +9,7 @@
 import type { Readable } from "node:stream";
 import { buffer as readAll } from "node:stream/consumers";
 import { promisify } from "node:util";
-import { gunzip as gunzipCb, gzipSync } from "node:zlib";
+import { createGunzip, gunzip as gunzipCb, gzipSync } from "node:zlib";
 import { FormatError } from "../errors.ts";
 import { orderBackupFields } from "./backup-order.ts";
 import type { Backup } from "./types.ts";
@@ -130,3 +130,16 @@ export const decodeBackupMetadata = (input: Buffer | string, what = "velero-back
   }
   return parsed as unknown as Backup;
 };
+
+/** `raw` gunzipped, as a stream (`*-logs.gz` of any size); an error of `raw` ends the result with that error. */
+export const gunzipStream = (raw: Readable): Readable => {
+  const gunzip = createGunzip();
+  raw.on("error", (error) => gunzip.destroy(error));
+  return raw.pipe(gunzip);
+};
+
+/**
+ * A restore record (`restore-<r>.json`) as Stowage writes it: Go-escaped JSON indented by two spaces and
+ * a newline, like `velero-backup.json` plus the newline.
+ */
+export const encodeRestoreRecord = (record: unknown): string => `${goJsonStringify(record, 2)}\n`;

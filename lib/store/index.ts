@@ -1,5 +1,16 @@
 export { AWS_CONFIG_KEYS } from "./aws-provider.ts";
-export { assertValidLayout, type BackupJsonFile, type Catalog, openCatalog } from "./catalog.ts";
+export {
+  assertValidLayout,
+  type BackupCatalog,
+  type BackupFiles,
+  type BackupJsonFile,
+  type Catalog,
+  openCatalog,
+  type RestoreCatalog,
+  type RestoreFiles,
+  type RestoreJsonFile,
+  resticRepositoryPrefix,
+} from "./catalog.ts";
 export {
   decodeBackupMetadata,
   decodeJsonGz,
@@ -31,8 +42,8 @@ export {
   TOP_LEVEL_DIRS,
   type TopLevelDir,
   unknownTopLevelDirs,
-  validateObjectName,
 } from "./layout.ts";
+export { validateObjectName } from "./names.ts";
 export {
   getBuffer,
   getText,

@@ -3,7 +3,7 @@
  * (`pkg/persistence/object_store_layout.go`). Keys are relative to the store root: the store applies
  * its own bucket prefix. No I/O here.
  */
-import { ValidationError } from "../errors.ts";
+import { validateNamespaceName, validateObjectName } from "./names.ts";
 
 /** The top-level "directories" Velero allows under a location's prefix; any other makes the location invalid. */
 export const TOP_LEVEL_DIRS = ["backups", "restores", "restic", "metadata", "plugins", "kopia"] as const;
@@ -15,39 +15,24 @@ export type TopLevelDir = (typeof TOP_LEVEL_DIRS)[number];
 export const backupsPrefix = "backups/";
 /** Prefix of every restore's directory. */
 export const restoresPrefix = "restores/";
+/** Prefix of every restic repository (one per namespace). */
+export const resticPrefix = "restic/";
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-/** The problem with `name` as a Kubernetes object name (DNS-1123 subdomain), or undefined when valid. */
-export const objectNameProblem = (name: unknown): string | undefined => {
-  if (typeof name !== "string") return `must be a string, got ${typeof name}`;
-  if (name === "") return "must not be empty";
-  if (name.length > 253) return `must be at most 253 characters, got ${name.length}`;
-  if (!DNS1123_SUBDOMAIN.test(name)) {
-    return `${JSON.stringify(name)} must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (a DNS-1123 subdomain, e.g. "shop-nightly-20261122030000")`;
-  }
-  return undefined;
-};
-
-/** Throws a ValidationError unless `name` is a valid backup/restore name; returns it. */
-export const validateObjectName = (name: unknown, kind: "backup" | "restore" = "backup"): string => {
-  const problem = objectNameProblem(name);
-  if (problem !== undefined) throw new ValidationError([problem], `${kind} name`);
-  return name as string;
-};
-
-/** Throws a ValidationError unless `namespace` is a valid namespace name (DNS-1123 label, ≤ 63). */
-export const validateNamespaceName = (namespace: unknown): string => {
-  if (typeof namespace !== "string" || namespace.length > 63 || !DNS1123_LABEL.test(namespace)) {
-    throw new ValidationError(
-      [
-        `${JSON.stringify(namespace)} must be a DNS-1123 label: at most 63 lower case alphanumeric characters or '-', starting and ending with an alphanumeric character`,
-      ],
-      "namespace name",
-    );
-  }
-  return namespace;
+/**
+ * The keys of one backup or restore directory `<prefix><name>/`: `dir` itself and, for each entry of
+ * `files` (file names relative to the directory), its full key. `name` is validated first.
+ */
+const directoryKeys = <F extends string>(
+  kind: "backup" | "restore",
+  prefix: string,
+  name: string,
+  files: (name: string) => Record<F, string>,
+): { readonly dir: string } & Readonly<Record<F, string>> => {
+  validateObjectName(name, kind);
+  const dir = `${prefix}${name}/`;
+  const keys: Record<string, string> = { dir };
+  for (const [file, fileName] of Object.entries<string>(files(name))) keys[file] = `${dir}${fileName}`;
+  return keys as { readonly dir: string } & Readonly<Record<F, string>>;
 };
 
 /** Every key a backup can have, as Velero names them. */
@@ -81,25 +66,21 @@ export interface BackupKeys {
 }
 
 /** The keys of backup `name` (validated as a Kubernetes object name). */
-export const backupKeys = (name: string): BackupKeys => {
-  validateObjectName(name, "backup");
-  const dir = `${backupsPrefix}${name}/`;
-  return {
-    dir,
-    metadata: `${dir}velero-backup.json`,
-    contents: `${dir}${name}.tar.gz`,
-    logs: `${dir}${name}-logs.gz`,
-    podVolumeBackups: `${dir}${name}-podvolumebackups.json.gz`,
-    volumeSnapshots: `${dir}${name}-volumesnapshots.json.gz`,
-    itemOperations: `${dir}${name}-itemoperations.json.gz`,
-    resourceList: `${dir}${name}-resource-list.json.gz`,
-    results: `${dir}${name}-results.gz`,
-    volumeInfo: `${dir}${name}-volumeinfo.json.gz`,
-    csiVolumeSnapshots: `${dir}${name}-csi-volumesnapshots.json.gz`,
-    csiVolumeSnapshotContents: `${dir}${name}-csi-volumesnapshotcontents.json.gz`,
-    csiVolumeSnapshotClasses: `${dir}${name}-csi-volumesnapshotclasses.json.gz`,
-  };
-};
+export const backupKeys = (name: string): BackupKeys =>
+  directoryKeys("backup", backupsPrefix, name, (n) => ({
+    metadata: "velero-backup.json",
+    contents: `${n}.tar.gz`,
+    logs: `${n}-logs.gz`,
+    podVolumeBackups: `${n}-podvolumebackups.json.gz`,
+    volumeSnapshots: `${n}-volumesnapshots.json.gz`,
+    itemOperations: `${n}-itemoperations.json.gz`,
+    resourceList: `${n}-resource-list.json.gz`,
+    results: `${n}-results.gz`,
+    volumeInfo: `${n}-volumeinfo.json.gz`,
+    csiVolumeSnapshots: `${n}-csi-volumesnapshots.json.gz`,
+    csiVolumeSnapshotContents: `${n}-csi-volumesnapshotcontents.json.gz`,
+    csiVolumeSnapshotClasses: `${n}-csi-volumesnapshotclasses.json.gz`,
+  }));
 
 /** Every key a restore can have. */
 export interface RestoreKeys {
@@ -123,32 +104,43 @@ export interface RestoreKeys {
 }
 
 /** The keys of restore `name` (validated as a Kubernetes object name). */
-export const restoreKeys = (name: string): RestoreKeys => {
-  validateObjectName(name, "restore");
-  const dir = `${restoresPrefix}${name}/`;
-  return {
-    dir,
-    logs: `${dir}restore-${name}-logs.gz`,
-    results: `${dir}restore-${name}-results.gz`,
-    resourceList: `${dir}restore-${name}-resource-list.json.gz`,
-    itemOperations: `${dir}restore-${name}-itemoperations.json.gz`,
-    volumeInfo: `${dir}${name}-volumeinfo.json.gz`,
-    record: `${dir}restore-${name}.json`,
-  };
-};
+export const restoreKeys = (name: string): RestoreKeys =>
+  directoryKeys("restore", restoresPrefix, name, (n) => ({
+    logs: `restore-${n}-logs.gz`,
+    results: `restore-${n}-results.gz`,
+    resourceList: `restore-${n}-resource-list.json.gz`,
+    itemOperations: `restore-${n}-itemoperations.json.gz`,
+    volumeInfo: `${n}-volumeinfo.json.gz`,
+    record: `restore-${n}.json`,
+  }));
 
 /** `restic/<namespace>`: the restic repository of a namespace (the repo path, no trailing `/`). */
-export const resticRepoPrefix = (namespace: string): string => `restic/${validateNamespaceName(namespace)}`;
+export const resticRepoPrefix = (namespace: string): string =>
+  `${resticPrefix}${validateNamespaceName(namespace)}`;
+
+/** `restic/<namespace>/config`: present once the restic repository of a namespace is initialised. */
+export const resticRepoConfigKey = (namespace: string): string => `${resticRepoPrefix(namespace)}/config`;
 
 /** `kopia/<namespace>`: the kopia repository of a namespace (the repo path, no trailing `/`). */
 export const kopiaRepoPrefix = (namespace: string): string => `kopia/${validateNamespaceName(namespace)}`;
 
-/** The backup name of a common prefix `backups/<name>/` (as Velero's sync trims it), or undefined. */
-export const backupNameFromPrefix = (prefix: string): string | undefined => {
-  if (!prefix.startsWith(backupsPrefix)) return undefined;
-  const name = prefix.slice(backupsPrefix.length).replace(/\/$/, "");
+/** The name `<name>` of a common prefix `<parent><name>/`, or undefined when it is not one. */
+const childName = (parent: string, prefix: string): string | undefined => {
+  if (!prefix.startsWith(parent)) return undefined;
+  const name = prefix.slice(parent.length).replace(/\/$/, "");
   return name === "" || name.includes("/") ? undefined : name;
 };
+
+/** The backup name of a common prefix `backups/<name>/` (as Velero's sync trims it), or undefined. */
+export const backupNameFromPrefix = (prefix: string): string | undefined => childName(backupsPrefix, prefix);
+
+/** The restore name of a common prefix `restores/<name>/`, or undefined. */
+export const restoreNameFromPrefix = (prefix: string): string | undefined =>
+  childName(restoresPrefix, prefix);
+
+/** The namespace of a common prefix `restic/<namespace>/`, or undefined. */
+export const resticNamespaceFromPrefix = (prefix: string): string | undefined =>
+  childName(resticPrefix, prefix);
 
 /**
  * The names of top-level prefixes (results of `listCommonPrefixes("", "/")`) that Velero does not allow,

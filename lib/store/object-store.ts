@@ -99,3 +99,16 @@ export const toBuffer = (body: Buffer | Uint8Array | string): Buffer => {
 /** True for bodies already fully in memory (their size is known up front). */
 export const isInMemoryBody = (body: ObjectBody): body is Buffer | Uint8Array | string =>
   !(body instanceof Readable);
+
+/**
+ * What `read` resolves to, or `null` when it rejects with `ERR_NOT_FOUND` (an optional file that is
+ * absent); any other error is rethrown.
+ */
+export const nullIfNotFound = async <T>(read: Promise<T>): Promise<T | null> => {
+  try {
+    return await read;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === "ERR_NOT_FOUND") return null;
+    throw error;
+  }
+};

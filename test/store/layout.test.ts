@@ -11,8 +11,8 @@ import {
   restoresPrefix,
   TOP_LEVEL_DIRS,
   unknownTopLevelDirs,
-  validateObjectName,
 } from "../../lib/store/layout.ts";
+import { validateObjectName } from "../../lib/store/names.ts";
 
 describe("layout", () => {
   it("names every backup key as Velero does", () => {

@@ -3,7 +3,7 @@
  * snapshots, then every key from the store, `velero-backup.json` first. Asks on a terminal unless
  * --confirm; refuses without a terminal and without --confirm.
  */
-import { type DeleteBackupOptions, deleteBackup } from "../../backup/catalog.ts";
+import { type DeleteBackupOptions, deleteBackup } from "../../backup/delete.ts";
 import type { Cluster } from "../../kube/client.ts";
 import { backupPodVolumeSnapshots } from "../../podvolume/forget.ts";
 import type { ObjectStore } from "../../store/index.ts";

@@ -1,14 +1,13 @@
 /** Backups and restores as the shared store verbs (`get`, `describe`, `delete`) read them. */
-import { listBackups } from "../../backup/catalog.ts";
-import { getRestore, listRestores, type RestoreRecord } from "../../restore/catalog.ts";
 import { type Backup, openCatalog } from "../../store/index.ts";
+import { getRestore, listBackups, listRestores, type RestoreRecord } from "../../store/records.ts";
 import type { StoredKind } from "./store-verbs.ts";
 
 /** The complete backups of a store (those with `velero-backup.json`), Velero's included. */
 export const BACKUPS: StoredKind<Backup> = {
   noun: "backup",
   list: listBackups,
-  get: (store, name) => openCatalog(store).getBackup(name),
+  get: (store, name) => openCatalog(store).getBackupMetadata(name),
 };
 
 /** The restores recorded in a store (`restores/<name>/restore-<name>.json`). */

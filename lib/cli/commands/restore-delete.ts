@@ -3,7 +3,7 @@
  * results from the store (velero's `restore delete`). What a restore created in the cluster stays.
  * Asks on a terminal unless --confirm; refuses without a terminal and without --confirm.
  */
-import { deleteRestore } from "../../restore/catalog.ts";
+import { deleteRestore } from "../../store/records.ts";
 import type { CommandSpec } from "../command.ts";
 import { RESTORES } from "./kinds.ts";
 import { deleteVerb } from "./store-verbs.ts";

@@ -1,5 +1,5 @@
 /** `stowage restore describe NAME...`: a velero-like description of restores, read from the store. */
-import { getRestore } from "../../restore/catalog.ts";
+import { getRestore } from "../../store/records.ts";
 import type { CommandSpec } from "../command.ts";
 import { describeRestore } from "../describe-restore.ts";
 import { RESTORES } from "./kinds.ts";

@@ -1,6 +1,6 @@
 /** `stowage restore get [NAME...]`: the restores recorded in the store, or their records with -o. */
-import type { RestoreRecord } from "../../restore/catalog.ts";
 import type { LabelSelector } from "../../store/index.ts";
+import type { RestoreRecord } from "../../store/records.ts";
 import type { CommandSpec } from "../command.ts";
 import { formatLabelSelectorOrNone } from "../selectors.ts";
 import { formatTimestamp } from "../time-format.ts";

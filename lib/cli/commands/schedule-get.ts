@@ -3,8 +3,9 @@
  * (previewed, never started) and, from the store, each schedule's newest backup — the table velero's
  * `schedule get` prints, for schedules that live in code.
  */
-import { listBackups } from "../../backup/catalog.ts";
+
 import type { Backup } from "../../store/index.ts";
+import { listBackups } from "../../store/records.ts";
 import type { CommandSpec } from "../command.ts";
 import { CliError, EXIT, messageOf } from "../errors.ts";
 import { encode, formatTable, write } from "../output.ts";

@@ -1,42 +1,13 @@
+/**
+ * Deleting a backup everywhere it lives: its native volume snapshots, its restic snapshots, its keys and
+ * the restores made from it. The store's part goes through the catalog; snapshots through their owners.
+ */
 import { type PodVolumeDeleteOptions, preparePodVolumeDeletion } from "../podvolume/forget.ts";
-import { deleteRestore, restoresOfBackup } from "../restore/catalog.ts";
 import { deleteBackupSnapshots } from "../snapshot/delete.ts";
 import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
 import { openCatalog } from "../store/catalog.ts";
 import type { ObjectStore } from "../store/object-store.ts";
-import type { Backup, Results } from "../store/types.ts";
-
-/** A backup as the store knows it: its metadata and, when present, its results. */
-export interface BackupRecord {
-  readonly name: string;
-  /** The parsed `velero-backup.json`. */
-  readonly backup: Backup;
-  /** `<name>-results.gz`; `null` for backups from Velero before 1.11. */
-  readonly results: Results | null;
-}
-
-/**
- * The complete backups in `store` (those whose `velero-backup.json` exists), with their metadata,
- * newest first. Works on backups Velero wrote too.
- */
-export const listBackups = async (store: ObjectStore): Promise<Backup[]> => {
-  const catalog = openCatalog(store);
-  const names = await catalog.listBackups();
-  const backups = await Promise.all(names.map((name) => catalog.getBackup(name)));
-  const started = (b: Backup) => b.status?.startTimestamp ?? b.metadata?.creationTimestamp ?? "";
-  return backups.sort((a, b) => (started(a) < started(b) ? 1 : started(a) > started(b) ? -1 : 0));
-};
-
-/** One backup's metadata and results; a StoreError `ERR_NOT_FOUND` names the store when it does not exist. */
-export const getBackup = async (store: ObjectStore, name: string): Promise<BackupRecord> => {
-  const catalog = openCatalog(store);
-  const backup = await catalog.getBackup(name);
-  const results = await catalog.getBackupResults(name).catch((error: { code?: string }) => {
-    if (error.code === "ERR_NOT_FOUND") return null;
-    throw error;
-  });
-  return { name, backup, results };
-};
+import { restoresOfBackup } from "../store/records.ts";
 
 /** Options of {@link deleteBackup}. */
 export interface DeleteBackupOptions {
@@ -85,8 +56,8 @@ export const deleteBackup = async (
   const forgetPodVolumes = await preparePodVolumeDeletion(store, name, options.podVolumes);
   const deletedSnapshots = await deleteBackupSnapshots(catalog, name, options.volumeSnapshotLocations ?? []);
   const forgottenPodVolumeSnapshots = await forgetPodVolumes();
-  const { deleted } = await catalog.deleteBackup(name);
+  const { deleted } = await catalog.deleteBackupKeys(name);
   const deletedRestores = deleted.length > 0 ? await restoresOfBackup(store, name) : [];
-  for (const restore of deletedRestores) await deleteRestore(store, restore);
+  for (const restore of deletedRestores) await catalog.deleteRestoreKeys(restore);
   return { deleted, deletedSnapshots, forgottenPodVolumeSnapshots, deletedRestores };
 };

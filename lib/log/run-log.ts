@@ -1,3 +1,8 @@
+/**
+ * The run log: the one owner of a backup's or restore's log (`<n>-logs.gz`, `restore-<r>-logs.gz`) and
+ * of the results (`-results.gz`) derived from its warning and error lines. Both runs write through it;
+ * the catalog stores what `finish()` and `results()` return.
+ */
 import { createGzip, type Gzip } from "node:zlib";
 import type { Result, Results } from "../store/types.ts";
 

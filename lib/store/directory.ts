@@ -1,0 +1,57 @@
+/**
+ * Operations on a "directory" of keys (everything under one prefix) that the catalog needs for backups
+ * and restores alike: bounded parallel work and marker-first deletion. No key layout here.
+ */
+import { listAll, type ObjectStore } from "./object-store.ts";
+
+/** Runs `task` over `items` with at most `limit` in flight, keeping order. */
+export const mapLimit = async <T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> => {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      out[index] = await task(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+};
+
+/**
+ * Deletes every key under `dir`: `marker` first and alone (the key whose presence makes the directory a
+ * backup or a restore, so it stops being one at once), then the rest, `concurrency` at a time. Returns
+ * the keys removed, the marker first; empty when there was nothing.
+ * @param concurrency deletions in flight after the marker. @default 16
+ */
+export const deleteDirectory = async (
+  store: ObjectStore,
+  dir: string,
+  marker: string,
+  concurrency = 16,
+): Promise<{ deleted: string[] }> => {
+  const all = await listAll(store, dir);
+  if (all.length === 0) return { deleted: [] };
+  if (all.includes(marker)) await store.delete(marker);
+  const rest = all.filter((key) => key !== marker);
+  await mapLimit(rest, concurrency, (key) => store.delete(key));
+  return { deleted: all.includes(marker) ? [marker, ...rest] : rest };
+};
+
+/**
+ * Writes `files` (key → body) in parallel, then `marker` alone: a reader that sees the marker sees every
+ * other file too. This is how a backup (`velero-backup.json`) and a restore (its record) are completed.
+ */
+export const putDirectory = async (
+  store: ObjectStore,
+  files: ReadonlyArray<readonly [key: string, body: Buffer | string]>,
+  writeMarker: () => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> => {
+  await Promise.all(files.map(([key, body]) => store.put(key, body, signal ? { signal } : {})));
+  await writeMarker();
+};
