@@ -1,8 +1,8 @@
 /** `stowage backup logs NAME`: the backup's log (`<name>-logs.gz`), gunzipped, streamed to stdout. */
-import { once } from "node:events";
 import { openCatalog } from "../../store/index.ts";
 import type { CommandSpec } from "../command.ts";
 import { EXIT } from "../errors.ts";
+import { printLog } from "./log-output.ts";
 import { requireBackup, STORAGE_LOCATION_FLAG } from "./shared.ts";
 
 /** `stowage backup logs`. */
@@ -16,11 +16,16 @@ export const backupLogs: CommandSpec = {
     const name = args[0] as string;
     const { store } = await settings.openStore(flags.string("storage-location"));
     const catalog = openCatalog(store);
+    // only a complete backup has a log to show (as Velero asks for the Backup first)
     await requireBackup(catalog, name);
-    const log = await catalog.getBackupLogs(name);
-    for await (const chunk of log) {
-      if (!io.stdout.write(chunk as Buffer)) await once(io.stdout, "drain");
-    }
+    await printLog({
+      kind: "backup",
+      name,
+      location: store.location,
+      stdout: io.stdout,
+      open: () => catalog.getBackupLogs(name),
+      requireSubject: () => requireBackup(catalog, name),
+    });
     return EXIT.ok;
   },
 };

@@ -1,10 +1,8 @@
-/** `stowage restore logs NAME`: the restore's log (`restore-<name>-logs.gz`), gunzipped, to stdout. */
-import { gunzipSync } from "node:zlib";
-import { getRestore } from "../../restore/catalog.ts";
-import { getBuffer, restoreKeys } from "../../store/index.ts";
+/** `stowage restore logs NAME`: the restore's log (`restore-<name>-logs.gz`), gunzipped, streamed to stdout. */
+import { openCatalog } from "../../store/index.ts";
 import type { CommandSpec } from "../command.ts";
-import { CliError, EXIT } from "../errors.ts";
-import { write } from "../output.ts";
+import { EXIT } from "../errors.ts";
+import { printLog } from "./log-output.ts";
 import { STORAGE_LOCATION_FLAG } from "./shared.ts";
 
 /** `stowage restore logs`. */
@@ -17,12 +15,16 @@ export const restoreLogs: CommandSpec = {
   async run({ args, flags, settings, io }) {
     const name = args[0] as string;
     const { store } = await settings.openStore(flags.string("storage-location"));
-    const keys = restoreKeys(name);
-    if (!(await store.exists(keys.logs))) {
-      await getRestore(store, name); // throws ERR_NOT_FOUND naming the store
-      throw new CliError(`restore "${name}" has no log in ${store.location}`);
-    }
-    await write(io.stdout, gunzipSync(await getBuffer(store, keys.logs)).toString("utf8"));
+    const catalog = openCatalog(store);
+    // no record needed: the log of a restore Velero wrote (it keeps no record) is shown too
+    await printLog({
+      kind: "restore",
+      name,
+      location: store.location,
+      stdout: io.stdout,
+      open: () => catalog.getRestoreLogs(name),
+      requireSubject: () => catalog.getRestoreRecord(name),
+    });
     return EXIT.ok;
   },
 };
