@@ -6,16 +6,21 @@
  */
 import { ConfigError, describeValue } from "../errors.ts";
 import { validateProviderName } from "../store/providers.ts";
+import { createNamedRegistry } from "../util/named-registry.ts";
 import { awsVolumeSnapshotter, azureVolumeSnapshotter, gcpVolumeSnapshotter } from "./builtin.ts";
 import { localVolumeSnapshotter } from "./providers/local.ts";
 import type { VolumeSnapshotterFactory } from "./types.ts";
 
-const registry = new Map<string, VolumeSnapshotterFactory>([
-  ["velero.io/aws", awsVolumeSnapshotter()],
-  ["velero.io/gcp", gcpVolumeSnapshotter()],
-  ["velero.io/azure", azureVolumeSnapshotter()],
-  ["stowage.dev/local", localVolumeSnapshotter()],
-]);
+const registry = createNamedRegistry<VolumeSnapshotterFactory>(
+  "volume snapshotter",
+  (name) => resolveSnapshotterName(name),
+  [
+    ["velero.io/aws", awsVolumeSnapshotter()],
+    ["velero.io/gcp", gcpVolumeSnapshotter()],
+    ["velero.io/azure", azureVolumeSnapshotter()],
+    ["stowage.dev/local", localVolumeSnapshotter()],
+  ],
+);
 
 /**
  * The full name of a snapshotter: names with a `/` as they are; a bare name is `velero.io/<name>` unless
@@ -53,22 +58,15 @@ export const registerVolumeSnapshotter = (
       `volume snapshotter "${full}": expected a factory function returning a VolumeSnapshotter, got ${describeValue(factory)}`,
     );
   }
-  if (registry.has(full) && !options.replace) {
-    throw new ConfigError(
-      `volume snapshotter "${full}" is already registered: pass { replace: true } to replace it, or pick another name`,
-    );
-  }
-  registry.set(full, factory);
-  return full;
+  return registry.add(full, factory, options.replace);
 };
 
 /** Removes a snapshotter; returns whether one was registered under that name. */
-export const unregisterVolumeSnapshotter = (name: string): boolean =>
-  registry.delete(resolveSnapshotterName(name));
+export const unregisterVolumeSnapshotter = (name: string): boolean => registry.remove(name);
 
 /** Full names of the registered snapshotters, sorted. */
-export const listVolumeSnapshotters = (): string[] => [...registry.keys()].sort();
+export const listVolumeSnapshotters = (): string[] => registry.names();
 
 /** The factory registered under `name` (bare names resolved as {@link resolveSnapshotterName} does). */
 export const getVolumeSnapshotterFactory = (name: string): VolumeSnapshotterFactory | undefined =>
-  registry.get(resolveSnapshotterName(name));
+  registry.get(name);

@@ -14,7 +14,7 @@
  */
 import { ConfigError } from "../errors.ts";
 import type { ObjectStore } from "./object-store.ts";
-import type { ResolvedLocation } from "./providers.ts";
+import type { ResolvedLocation } from "./provider-types.ts";
 import { type S3ChecksumAlgorithm, type S3StoreOptions, s3Store } from "./s3-store.ts";
 
 /** Config keys of Velero's AWS object store plugin, in its order. */

@@ -4,31 +4,12 @@
  * `velero.io/file` (a local directory).
  */
 import { ConfigError, describeValue } from "../errors.ts";
+import { createNamedRegistry } from "../util/named-registry.ts";
 import { awsProvider } from "./aws-provider.ts";
 import { fsStore } from "./fs-store.ts";
-import type { ObjectStore } from "./object-store.ts";
+import type { ObjectStoreProvider } from "./provider-types.ts";
 
-/** A location after validation, as a provider's `create` receives it. */
-export interface ResolvedLocation {
-  /** Full provider name, e.g. `velero.io/aws`. */
-  readonly provider: string;
-  /** Bucket as given (the provider decides how to trim or check it). */
-  readonly bucket: string;
-  /** Prefix with leading and trailing `/` trimmed; `""` for none. */
-  readonly prefix: string;
-  /** Provider config, already checked against the provider's valid keys. */
-  readonly config: Readonly<Record<string, string>>;
-  /** PEM CA bundle from the location or `config.caCert`, if any. */
-  readonly caCert: string | undefined;
-}
-
-/** What a provider registers: the config keys it accepts and how to open a store. */
-export interface ObjectStoreProvider {
-  /** Config keys accepted besides `bucket`, `prefix` and `caCert` (which are always allowed, as in Velero). */
-  readonly validKeys: readonly string[];
-  /** Opens the store of a validated location. Should do no I/O; throw `ConfigError` for bad config values. */
-  create(location: ResolvedLocation): ObjectStore;
-}
+export type { ObjectStoreProvider, ResolvedLocation } from "./provider-types.ts";
 
 /** Config keys every provider accepts (Velero injects them into every ObjectStore's config). */
 export const ALWAYS_VALID_KEYS = ["bucket", "prefix", "caCert"] as const;
@@ -62,7 +43,7 @@ export const validateProviderName = (name: unknown): string => {
   return full;
 };
 
-const registry = new Map<string, ObjectStoreProvider>([
+const registry = createNamedRegistry<ObjectStoreProvider>("provider", resolveProviderName, [
   ["velero.io/aws", awsProvider],
   [
     "velero.io/file",
@@ -97,22 +78,14 @@ export const registerObjectStoreProvider = (
       `provider "${full}": expected { validKeys: string[], create(location) }, got ${describeValue(provider)}`,
     );
   }
-  if (registry.has(full) && !options.replace) {
-    throw new ConfigError(
-      `provider "${full}" is already registered: pass { replace: true } to replace it, or pick another name`,
-    );
-  }
-  registry.set(full, provider);
-  return full;
+  return registry.add(full, provider, options.replace);
 };
 
 /** Removes a provider; returns whether one was registered under that name. */
-export const unregisterObjectStoreProvider = (name: string): boolean =>
-  registry.delete(resolveProviderName(name));
+export const unregisterObjectStoreProvider = (name: string): boolean => registry.remove(name);
 
 /** Full names of the registered providers, sorted. */
-export const listObjectStoreProviders = (): string[] => [...registry.keys()].sort();
+export const listObjectStoreProviders = (): string[] => registry.names();
 
 /** The provider registered under `name` (bare names get `velero.io/`), or undefined. */
-export const getObjectStoreProvider = (name: string): ObjectStoreProvider | undefined =>
-  registry.get(resolveProviderName(name));
+export const getObjectStoreProvider = (name: string): ObjectStoreProvider | undefined => registry.get(name);
