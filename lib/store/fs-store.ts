@@ -15,10 +15,11 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { pathToFileURL } from "node:url";
-import { AbortError, ConfigError, describeValue, StoreError, ValidationError } from "../errors.ts";
+import { ConfigError, describeValue, StoreError, ValidationError } from "../errors.ts";
+import { checkedStore } from "./checked-store.ts";
 import { errnoCode, fsError } from "./fs-errors.ts";
 import { entries, hasKeys, NOT_FOUND, TEMP_FILE_PREFIX, walk } from "./fs-walk.ts";
-import { commonPrefixesOf, validateDelimiter, validateKey, validatePrefix, validateTtl } from "./keys.ts";
+import { commonPrefixesOf, validateKey } from "./keys.ts";
 import {
   isInMemoryBody,
   type ObjectBody,
@@ -165,17 +166,11 @@ export const fsStore = (dir: string, options: FsStoreOptions = {}): ObjectStore 
     }
   }
 
-  return {
+  return checkedStore({
     location,
 
     async put(key: string, body: ObjectBody, options: PutOptions = {}): Promise<void> {
       const path = pathOf(key);
-      if (options.signal?.aborted) {
-        if (body instanceof Readable && !body.destroyed) body.destroy();
-        throw new AbortError(
-          `write "${key}" in ${location} was aborted before it started; nothing was written`,
-        );
-      }
       let tmp: string | undefined;
       try {
         const opened = await openTemp(path);
@@ -222,13 +217,10 @@ export const fsStore = (dir: string, options: FsStoreOptions = {}): ObjectStore 
     },
 
     list(prefix: string): AsyncIterable<string> {
-      validatePrefix(prefix);
       return listKeys(prefix);
     },
 
     async listCommonPrefixes(prefix: string, delimiter: string): Promise<string[]> {
-      validatePrefix(prefix);
-      validateDelimiter(delimiter);
       try {
         const { dirPart, namePrefix, dir } = splitPrefix(prefix);
         if (delimiter !== "/") {
@@ -270,12 +262,10 @@ export const fsStore = (dir: string, options: FsStoreOptions = {}): ObjectStore 
       }
     },
 
-    async signedUrl(key: string, ttlSeconds: number): Promise<string> {
-      const path = pathOf(key);
-      validateTtl(ttlSeconds);
-      return pathToFileURL(path).href;
+    async signedUrl(key: string, _ttlSeconds: number): Promise<string> {
+      return pathToFileURL(pathOf(key)).href;
     },
-  };
+  });
 
   function notFound(key: string): StoreError {
     return new StoreError(

@@ -6,8 +6,9 @@
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
-import { AbortError, ConfigError, StoreError } from "../errors.ts";
-import { compareKeys, validateDelimiter, validateKey, validatePrefix, validateTtl } from "./keys.ts";
+import { ConfigError, StoreError } from "../errors.ts";
+import { checkedStore } from "./checked-store.ts";
+import { compareKeys } from "./keys.ts";
 import {
   isInMemoryBody,
   type ObjectBody,
@@ -76,17 +77,10 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
     }
   }
 
-  const store: ObjectStore = {
+  const store = checkedStore({
     location,
 
     async put(key: string, body: ObjectBody, putOptions: PutOptions = {}): Promise<void> {
-      validateKey(key);
-      if (putOptions.signal?.aborted) {
-        if (body instanceof Readable && !body.destroyed) body.destroy();
-        throw new AbortError(
-          `write "${key}" in ${location} was aborted before it started; nothing was written`,
-        );
-      }
       let sdk: typeof import("./s3-sdk.ts");
       let s3: S3Client;
       try {
@@ -139,7 +133,6 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
     },
 
     async get(key: string): Promise<Readable> {
-      validateKey(key);
       try {
         const { GetObjectCommand } = await import("./s3-sdk.ts");
         const out = await (await client()).send(new GetObjectCommand({ Bucket: bucket, Key: root + key }));
@@ -164,7 +157,6 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
     },
 
     async exists(key: string): Promise<boolean> {
-      validateKey(key);
       try {
         const { HeadObjectCommand } = await import("./s3-sdk.ts");
         await (await client()).send(new HeadObjectCommand({ Bucket: bucket, Key: root + key }));
@@ -176,13 +168,10 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
     },
 
     list(prefix: string): AsyncIterable<string> {
-      validatePrefix(prefix);
       return listKeys(prefix);
     },
 
     async listCommonPrefixes(prefix: string, delimiter: string): Promise<string[]> {
-      validatePrefix(prefix);
-      validateDelimiter(delimiter);
       const found = new Set<string>();
       for await (const page of listPages(prefix, delimiter)) {
         for (const p of page.CommonPrefixes ?? []) {
@@ -193,7 +182,6 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
     },
 
     async delete(key: string): Promise<void> {
-      validateKey(key);
       try {
         const { DeleteObjectCommand } = await import("./s3-sdk.ts");
         await (await client()).send(new DeleteObjectCommand({ Bucket: bucket, Key: root + key }));
@@ -204,8 +192,6 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
     },
 
     async signedUrl(key: string, ttlSeconds: number): Promise<string> {
-      validateKey(key);
-      validateTtl(ttlSeconds);
       if (ttlSeconds > 604_800) {
         throw new ConfigError(
           `signed URL for "${key}" in ${location}: ttlSeconds ${ttlSeconds} exceeds S3's maximum of 604800 (7 days); use a shorter ttl`,
@@ -224,7 +210,7 @@ export const s3Store = (options: S3StoreOptions): ObjectStore => {
         throw s3Error(error, context("sign a URL for", key));
       }
     },
-  };
+  });
   createdWith.set(store, options);
   return store;
 };
