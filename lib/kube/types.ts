@@ -26,6 +26,20 @@ export interface ObjectMeta {
   [field: string]: unknown;
 }
 
+/**
+ * The ObjectMeta fields the API server sets, in Go struct order (between `namespace` and `labels`):
+ * Velero resets them before creating an object, and its serialised metadata lists them in this order.
+ */
+export const SERVER_SET_META_FIELDS = [
+  "selfLink",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+] as const;
+
 /** A page of a LIST. */
 export interface ListPage {
   readonly items: KubeObject[];

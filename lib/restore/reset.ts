@@ -1,18 +1,8 @@
 import { createHash } from "node:crypto";
-import type { KubeObject } from "../kube/types.ts";
+import { type KubeObject, SERVER_SET_META_FIELDS } from "../kube/types.ts";
 
 /** The metadata keys Velero removes before creating an object (`resetMetadata`). */
-const RESET_KEYS = [
-  "generateName",
-  "selfLink",
-  "uid",
-  "resourceVersion",
-  "generation",
-  "creationTimestamp",
-  "deletionTimestamp",
-  "deletionGracePeriodSeconds",
-  "ownerReferences",
-] as const;
+const RESET_KEYS = ["generateName", ...SERVER_SET_META_FIELDS, "ownerReferences"] as const;
 
 /** Label keys Velero writes on restored objects. */
 export const BACKUP_NAME_LABEL = "velero.io/backup-name";

@@ -2,6 +2,7 @@
  * Velero's Backup fields in Go struct order (`pkg/apis/velero/v1/backup_types.go` at 1.18, ObjectMeta from
  * apimachinery), so a Backup built in any key order serialises exactly as Velero's does.
  */
+import { SERVER_SET_META_FIELDS } from "../kube/types.ts";
 import type { Backup } from "./types.ts";
 
 const BACKUP_ORDER = ["kind", "apiVersion", "metadata", "spec", "status"];
@@ -9,13 +10,7 @@ const OBJECT_META_ORDER = [
   "name",
   "generateName",
   "namespace",
-  "selfLink",
-  "uid",
-  "resourceVersion",
-  "generation",
-  "creationTimestamp",
-  "deletionTimestamp",
-  "deletionGracePeriodSeconds",
+  ...SERVER_SET_META_FIELDS,
   "labels",
   "annotations",
   "ownerReferences",
