@@ -4,15 +4,8 @@
  */
 import type { Readable } from "node:stream";
 import { StoreError } from "../errors.ts";
-import {
-  decodeBackupMetadata,
-  decodeJsonGz,
-  decodeTextGz,
-  encodeBackupMetadata,
-  encodeJsonGz,
-  gunzipStream,
-} from "./codec.ts";
-import { deleteDirectory, mapLimit, putDirectory } from "./directory.ts";
+import { decodeBackupMetadata, encodeBackupMetadata, encodeJsonGz } from "./codec.ts";
+import { deleteDirectory, gzippedFiles, mapLimit, putDirectory } from "./directory.ts";
 import { type BackupKeys, backupKeys, backupNameFromPrefix, backupsPrefix } from "./layout.ts";
 import { objectNameProblem } from "./names.ts";
 import { getBuffer, type ObjectBody, type ObjectStore } from "./object-store.ts";
@@ -98,10 +91,9 @@ export const openBackupCatalog = (store: ObjectStore, concurrency: number): Back
 
   const isNotFound = (error: unknown) => error instanceof StoreError && error.code === "ERR_NOT_FOUND";
 
-  const readJson = async <T>(name: string, file: BackupJsonFile): Promise<T | null> => {
-    const key = backupKeys(name)[file];
-    return decodeJsonGz<T>(await getBuffer(store, key), `${key} in ${store.location}`);
-  };
+  const files = gzippedFiles(store);
+  const readJson = <T>(name: string, file: BackupJsonFile): Promise<T | null> =>
+    files.json<T>(backupKeys(name)[file]);
 
   const writeMetadata = async (
     backup: Backup,
@@ -154,14 +146,8 @@ export const openBackupCatalog = (store: ObjectStore, concurrency: number): Back
     getBackupResourceList: (name) => readJson<ResourceList>(name, "resourceList"),
     getBackupJson: (name, file) => readJson(name, file),
 
-    async getBackupLogs(name) {
-      return gunzipStream(await store.get(backupKeys(name).logs));
-    },
-
-    async getBackupLogText(name) {
-      const key = backupKeys(name).logs;
-      return decodeTextGz(await getBuffer(store, key), `${key} in ${store.location}`);
-    },
+    getBackupLogs: (name) => files.textStream(backupKeys(name).logs),
+    getBackupLogText: (name) => files.text(backupKeys(name).logs),
 
     getBackupContents: (name) => store.get(backupKeys(name).contents),
 

@@ -1,8 +1,11 @@
 /**
  * Operations on a "directory" of keys (everything under one prefix) that the catalog needs for backups
- * and restores alike: bounded parallel work and marker-first deletion. No key layout here.
+ * and restores alike: bounded parallel work, marker-last writes, marker-first deletion and reading the
+ * gzipped files. No key layout here.
  */
-import { listAll, type ObjectStore } from "./object-store.ts";
+import type { Readable } from "node:stream";
+import { decodeJsonGz, decodeTextGz, gunzipStream } from "./codec.ts";
+import { getBuffer, listAll, type ObjectStore } from "./object-store.ts";
 
 /** Runs `task` over `items` with at most `limit` in flight, keeping order. */
 export const mapLimit = async <T, R>(
@@ -55,3 +58,15 @@ export const putDirectory = async (
   await Promise.all(files.map(([key, body]) => store.put(key, body, signal ? { signal } : {})));
   await writeMarker();
 };
+
+/** Readers of the gzipped files of `store` (sidecar JSON, logs); errors name the key and the store. */
+export const gzippedFiles = (store: ObjectStore) => ({
+  /** The JSON value of a `*.json.gz` / `*-results.gz` file (`null` when it holds `null`). */
+  json: async <T>(key: string): Promise<T | null> =>
+    decodeJsonGz<T>(await getBuffer(store, key), `${key} in ${store.location}`),
+  /** A `*-logs.gz` file as a stream of text, gunzipped as it is read. */
+  textStream: async (key: string): Promise<Readable> => gunzipStream(await store.get(key)),
+  /** A `*-logs.gz` file as text, whole. */
+  text: async (key: string): Promise<string> =>
+    decodeTextGz(await getBuffer(store, key), `${key} in ${store.location}`),
+});

@@ -6,8 +6,8 @@
  */
 import type { Readable } from "node:stream";
 import { StoreError } from "../errors.ts";
-import { decodeJsonGz, decodeTextGz, encodeJsonGz, encodeRestoreRecord, gunzipStream } from "./codec.ts";
-import { deleteDirectory, putDirectory } from "./directory.ts";
+import { encodeJsonGz, encodeRestoreRecord } from "./codec.ts";
+import { deleteDirectory, gzippedFiles, putDirectory } from "./directory.ts";
 import { type RestoreKeys, restoreKeys, restoreNameFromPrefix, restoresPrefix } from "./layout.ts";
 import { getBuffer, type ObjectStore } from "./object-store.ts";
 import type { ResourceList, Results } from "./types.ts";
@@ -81,10 +81,9 @@ export interface RestoreCatalog {
 
 /** The restores of `store`, `concurrency` deletions at a time. */
 export const openRestoreCatalog = (store: ObjectStore, concurrency: number): RestoreCatalog => {
-  const readJson = async <T>(name: string, file: RestoreJsonFile): Promise<T | null> => {
-    const key = restoreKeys(name)[file];
-    return decodeJsonGz<T>(await getBuffer(store, key), `${key} in ${store.location}`);
-  };
+  const files = gzippedFiles(store);
+  const readJson = <T>(name: string, file: RestoreJsonFile): Promise<T | null> =>
+    files.json<T>(restoreKeys(name)[file]);
 
   return {
     async restoreNames() {
@@ -108,14 +107,8 @@ export const openRestoreCatalog = (store: ObjectStore, concurrency: number): Res
     getRestoreResults: (name) => readJson<Results>(name, "results"),
     getRestoreJson: (name, file) => readJson(name, file),
 
-    async getRestoreLogs(name) {
-      return gunzipStream(await store.get(restoreKeys(name).logs));
-    },
-
-    async getRestoreLogText(name) {
-      const key = restoreKeys(name).logs;
-      return decodeTextGz(await getBuffer(store, key), `${key} in ${store.location}`);
-    },
+    getRestoreLogs: (name) => files.textStream(restoreKeys(name).logs),
+    getRestoreLogText: (name) => files.text(restoreKeys(name).logs),
 
     async putRestore(name, files, record) {
       const keys = restoreKeys(name);
