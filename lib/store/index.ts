@@ -9,7 +9,6 @@ export {
   type RestoreCatalog,
   type RestoreFiles,
   type RestoreJsonFile,
-  resticRepositoryPrefix,
 } from "./catalog.ts";
 export {
   decodeBackupMetadata,
