@@ -3,7 +3,7 @@
  * exactly when its `velero-backup.json` exists: writers upload it last, deleters remove it first.
  */
 import type { Readable } from "node:stream";
-import { StoreError } from "../errors.ts";
+import { StoreError, ValidationError } from "../errors.ts";
 import { decodeBackupMetadata, encodeBackupMetadata, encodeJsonGz } from "./codec.ts";
 import { deleteDirectory, gzippedFiles, mapLimit, putDirectory } from "./directory.ts";
 import { type BackupKeys, backupKeys, backupNameFromPrefix, backupsPrefix } from "./layout.ts";
@@ -91,9 +91,9 @@ export const openBackupCatalog = (store: ObjectStore, concurrency: number): Back
 
   const isNotFound = (error: unknown) => error instanceof StoreError && error.code === "ERR_NOT_FOUND";
 
-  const files = gzippedFiles(store);
+  const gzipped = gzippedFiles(store);
   const readJson = <T>(name: string, file: BackupJsonFile): Promise<T | null> =>
-    files.json<T>(backupKeys(name)[file]);
+    gzipped.json<T>(backupKeys(name)[file]);
 
   const writeMetadata = async (
     backup: Backup,
@@ -129,7 +129,7 @@ export const openBackupCatalog = (store: ObjectStore, concurrency: number): Back
       return names.filter((_, i) => complete[i]);
     },
 
-    backupExists: (name) => store.exists(backupKeys(name).metadata),
+    backupExists: async (name) => store.exists(backupKeys(name).metadata),
 
     async getBackupMetadata(name) {
       const key = backupKeys(name).metadata;
@@ -142,16 +142,16 @@ export const openBackupCatalog = (store: ObjectStore, concurrency: number): Back
       return decodeBackupMetadata(raw, `${key} in ${store.location}`);
     },
 
-    getBackupResults: (name) => readJson<Results>(name, "results"),
-    getBackupResourceList: (name) => readJson<ResourceList>(name, "resourceList"),
-    getBackupJson: (name, file) => readJson(name, file),
+    getBackupResults: async (name) => readJson<Results>(name, "results"),
+    getBackupResourceList: async (name) => readJson<ResourceList>(name, "resourceList"),
+    getBackupJson: async (name, file) => readJson(name, file),
 
-    getBackupLogs: (name) => files.textStream(backupKeys(name).logs),
-    getBackupLogText: (name) => files.text(backupKeys(name).logs),
+    getBackupLogs: async (name) => gzipped.textStream(backupKeys(name).logs),
+    getBackupLogText: async (name) => gzipped.text(backupKeys(name).logs),
 
-    getBackupContents: (name) => store.get(backupKeys(name).contents),
+    getBackupContents: async (name) => store.get(backupKeys(name).contents),
 
-    putBackupContents: (name, body, options = {}) =>
+    putBackupContents: async (name, body, options = {}) =>
       store.put(backupKeys(name).contents, body, {
         contentType: "application/gzip",
         ...(options.signal ? { signal: options.signal } : {}),
@@ -160,8 +160,11 @@ export const openBackupCatalog = (store: ObjectStore, concurrency: number): Back
     async putBackup(name, files, backup, options = {}) {
       const keys = backupKeys(name);
       if (backup.metadata?.name !== name) {
-        throw new StoreError(
-          `putBackup("${name}") was given the metadata of backup ${JSON.stringify(backup.metadata?.name)}: pass the Backup whose metadata.name is "${name}"`,
+        throw new ValidationError(
+          [
+            `metadata.name must be "${name}", the backup being written, got ${JSON.stringify(backup.metadata?.name)}`,
+          ],
+          `putBackup("${name}") backup`,
         );
       }
       await putDirectory(
@@ -182,7 +185,7 @@ export const openBackupCatalog = (store: ObjectStore, concurrency: number): Back
       );
     },
 
-    putBackupMetadata: (backup, options = {}) =>
+    putBackupMetadata: async (backup, options = {}) =>
       writeMetadata(backup, { contentType: "application/json", ifNoneMatch: options.ifNoneMatch === true }),
 
     async discardBackupFiles(name) {

@@ -60,8 +60,8 @@ export const openCatalog = (store: ObjectStore, options: { concurrency?: number 
     ...backups,
     ...restores,
     listBackups: () => backups.backupNames(),
-    getBackup: (name) => backups.getBackupMetadata(name),
-    deleteBackup: (name) => backups.deleteBackupKeys(name),
+    getBackup: async (name) => backups.getBackupMetadata(name),
+    deleteBackup: async (name) => backups.deleteBackupKeys(name),
     async findUnknownTopLevelDirs() {
       return unknownTopLevelDirs(await store.listCommonPrefixes("", "/"));
     },
@@ -69,7 +69,7 @@ export const openCatalog = (store: ObjectStore, options: { concurrency?: number 
       const prefixes = await store.listCommonPrefixes(resticPrefix, "/");
       return prefixes.map(resticNamespaceFromPrefix).filter((n): n is string => n !== undefined);
     },
-    resticRepositoryExists: (namespace) => store.exists(resticRepoConfigKey(namespace)),
+    resticRepositoryExists: async (namespace) => store.exists(resticRepoConfigKey(namespace)),
   };
 };
 

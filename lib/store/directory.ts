@@ -46,8 +46,9 @@ export const deleteDirectory = async (
 };
 
 /**
- * Writes `files` (key → body) in parallel, then `marker` alone: a reader that sees the marker sees every
- * other file too. This is how a backup (`velero-backup.json`) and a restore (its record) are completed.
+ * Writes `files` (key → body) in parallel, then, once all are written, calls `writeMarker` to write the
+ * marker alone: a reader that sees the marker sees every other file too. This is how a backup
+ * (`velero-backup.json`) and a restore (its record) are completed. `signal` cancels the file writes.
  */
 export const putDirectory = async (
   store: ObjectStore,

@@ -5,7 +5,7 @@
  * are not listed, but their files (the log) can still be read.
  */
 import type { Readable } from "node:stream";
-import { StoreError } from "../errors.ts";
+import { StoreError, ValidationError } from "../errors.ts";
 import { encodeJsonGz, encodeRestoreRecord } from "./codec.ts";
 import { deleteDirectory, gzippedFiles, putDirectory } from "./directory.ts";
 import { type RestoreKeys, restoreKeys, restoreNameFromPrefix, restoresPrefix } from "./layout.ts";
@@ -81,9 +81,9 @@ export interface RestoreCatalog {
 
 /** The restores of `store`, `concurrency` deletions at a time. */
 export const openRestoreCatalog = (store: ObjectStore, concurrency: number): RestoreCatalog => {
-  const files = gzippedFiles(store);
+  const gzipped = gzippedFiles(store);
   const readJson = <T>(name: string, file: RestoreJsonFile): Promise<T | null> =>
-    files.json<T>(restoreKeys(name)[file]);
+    gzipped.json<T>(restoreKeys(name)[file]);
 
   return {
     async restoreNames() {
@@ -91,30 +91,36 @@ export const openRestoreCatalog = (store: ObjectStore, concurrency: number): Res
       return prefixes.map(restoreNameFromPrefix).filter((n): n is string => n !== undefined);
     },
 
-    restoreExists: (name) => store.exists(restoreKeys(name).record),
+    restoreExists: async (name) => store.exists(restoreKeys(name).record),
 
     async getRestoreRecord(name) {
-      const key = restoreKeys(name).record;
-      if (!(await store.exists(key))) {
+      let raw: Buffer;
+      try {
+        raw = await getBuffer(store, restoreKeys(name).record);
+      } catch (error) {
+        if (!(error instanceof StoreError && error.code === "ERR_NOT_FOUND")) throw error;
         throw new StoreError(
           `restore "${name}" does not exist in ${store.location}: list the restores (listRestores) to see what exists`,
-          { code: "ERR_NOT_FOUND" },
+          { code: "ERR_NOT_FOUND", cause: error },
         );
       }
-      return JSON.parse((await getBuffer(store, key)).toString("utf8")) as RestoreRecord;
+      return JSON.parse(raw.toString("utf8")) as RestoreRecord;
     },
 
-    getRestoreResults: (name) => readJson<Results>(name, "results"),
-    getRestoreJson: (name, file) => readJson(name, file),
+    getRestoreResults: async (name) => readJson<Results>(name, "results"),
+    getRestoreJson: async (name, file) => readJson(name, file),
 
-    getRestoreLogs: (name) => files.textStream(restoreKeys(name).logs),
-    getRestoreLogText: (name) => files.text(restoreKeys(name).logs),
+    getRestoreLogs: async (name) => gzipped.textStream(restoreKeys(name).logs),
+    getRestoreLogText: async (name) => gzipped.text(restoreKeys(name).logs),
 
     async putRestore(name, files, record) {
       const keys = restoreKeys(name);
       if (record.metadata.name !== name) {
-        throw new StoreError(
-          `putRestore("${name}") was given the record of restore ${JSON.stringify(record.metadata.name)}: pass the record whose metadata.name is "${name}"`,
+        throw new ValidationError(
+          [
+            `metadata.name must be "${name}", the restore being written, got ${JSON.stringify(record.metadata.name)}`,
+          ],
+          `putRestore("${name}") record`,
         );
       }
       await putDirectory(
