@@ -162,8 +162,8 @@ try {
   const rows = [
     ["NAME", "STATUS", "ERRORS", "WARNINGS", "CREATED", "EXPIRES", "STORAGE LOCATION", "SELECTOR"],
   ];
-  for (const backupName of await catalog.listBackups()) {
-    const b = await catalog.getBackup(backupName);
+  for (const backupName of await catalog.backupNames()) {
+    const b = await catalog.getBackupMetadata(backupName);
     const expires = b.status?.expiration
       ? `${Math.max(0, Math.round((Date.parse(b.status.expiration) - Date.now()) / 86_400_000))}d`
       : "";

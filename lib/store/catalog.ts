@@ -15,7 +15,6 @@ import {
 } from "./layout.ts";
 import type { ObjectStore } from "./object-store.ts";
 import { openRestoreCatalog, type RestoreCatalog } from "./restore-catalog.ts";
-import type { Backup } from "./types.ts";
 
 export type { BackupCatalog, BackupFiles, BackupJsonFile } from "./backup-catalog.ts";
 export type { RestoreCatalog, RestoreFiles, RestoreJsonFile, RestoreRecord } from "./restore-catalog.ts";
@@ -30,12 +29,6 @@ export const resticRepositoryPrefix = (namespace: string): string => resticRepoP
 export interface Catalog extends BackupCatalog, RestoreCatalog {
   /** The store this catalog reads. */
   readonly store: ObjectStore;
-  /** @deprecated the same as {@link BackupCatalog.backupNames} (not the public `listBackups(store)`). */
-  listBackups(): Promise<string[]>;
-  /** @deprecated the same as {@link BackupCatalog.getBackupMetadata} (not the public `getBackup(store, name)`). */
-  getBackup(name: string): Promise<Backup>;
-  /** @deprecated the same as {@link BackupCatalog.deleteBackupKeys} (not the public `deleteBackup`, which also deletes snapshots). */
-  deleteBackup(name: string): Promise<{ deleted: string[] }>;
   /**
    * Top-level directories Velero does not allow (it marks such a location Unavailable); empty when the
    * location is valid.
@@ -59,9 +52,6 @@ export const openCatalog = (store: ObjectStore, options: { concurrency?: number 
     store,
     ...backups,
     ...restores,
-    listBackups: () => backups.backupNames(),
-    getBackup: async (name) => backups.getBackupMetadata(name),
-    deleteBackup: async (name) => backups.deleteBackupKeys(name),
     async findUnknownTopLevelDirs() {
       return unknownTopLevelDirs(await store.listCommonPrefixes("", "/"));
     },

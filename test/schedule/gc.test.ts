@@ -28,7 +28,7 @@ describe("collectGarbage (MinIO)", () => {
     await store.put("backups/writing/writing.tar.gz", "partial");
     // a Velero backup whose metadata says it is still in progress, with an expiration in the past
     const catalog = openCatalog(store);
-    const inProgress = structuredClone(await catalog.getBackup("recent"));
+    const inProgress = structuredClone(await catalog.getBackupMetadata("recent"));
     inProgress.metadata = { ...inProgress.metadata, name: "velero-busy" };
     inProgress.status = {
       ...inProgress.status,

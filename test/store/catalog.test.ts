@@ -52,13 +52,13 @@ describe("catalog over the Velero 1.18.3 fixtures", () => {
   const catalog = openCatalog(fixtureStore());
 
   it("lists both backups", async () => {
-    assert.deepEqual(await catalog.listBackups(), [NIGHTLY, NS]);
+    assert.deepEqual(await catalog.backupNames(), [NIGHTLY, NS]);
     assert.equal(await catalog.backupExists(NS), true);
     assert.equal(await catalog.backupExists("shop-nope"), false);
   });
 
   it("reads the Backup metadata: phase Completed, counts, spec", async () => {
-    const nightly = await catalog.getBackup(NIGHTLY);
+    const nightly = await catalog.getBackupMetadata(NIGHTLY);
     assert.equal(nightly.kind, "Backup");
     assert.equal(nightly.apiVersion, "velero.io/v1");
     assert.equal(nightly.metadata.name, NIGHTLY);
@@ -67,7 +67,7 @@ describe("catalog over the Velero 1.18.3 fixtures", () => {
     assert.deepEqual(nightly.status?.progress, { totalItems: 296, itemsBackedUp: 296 });
     assert.equal(nightly.spec.includeClusterResources, true);
     assert.deepEqual(nightly.spec.includedNamespaces, ["shop"]);
-    const ns = await catalog.getBackup(NS);
+    const ns = await catalog.getBackupMetadata(NS);
     assert.equal(ns.status?.phase, "Completed");
     assert.equal(ns.status?.progress?.totalItems, 28);
     assert.deepEqual(ns.spec.excludedNamespaceScopedResources, ["volumesnapshots.snapshot.storage.k8s.io"]);
@@ -110,7 +110,7 @@ describe("catalog over the Velero 1.18.3 fixtures", () => {
 
   it("says what is missing", async () => {
     await assert.rejects(
-      catalog.getBackup("shop-nope"),
+      catalog.getBackupMetadata("shop-nope"),
       isNotFound(
         /backup "shop-nope" does not exist in file:\/\/.*velero-1\.18\.3 \(no backups\/shop-nope\/velero-backup\.json\)/,
       ),
@@ -120,7 +120,7 @@ describe("catalog over the Velero 1.18.3 fixtures", () => {
       isNotFound(/shop-ns-20261122031500-csi-volumesnapshots\.json\.gz/),
     );
     await assert.rejects(catalog.getBackupLogs("shop-nope"), isNotFound(/shop-nope-logs\.gz/));
-    await assert.rejects(catalog.getBackup("Not/A/Name"), /invalid backup name/);
+    await assert.rejects(catalog.getBackupMetadata("Not/A/Name"), /invalid backup name/);
   });
 
   it("finds no unknown top-level directories in a Velero location", async () => {
@@ -135,7 +135,7 @@ describe("catalog writes and deletes (on a copy)", () => {
     try {
       await store.put("backups/half-done/half-done.tar.gz", "partial");
       await store.delete(`backups/${NS}/velero-backup.json`);
-      assert.deepEqual(await openCatalog(store).listBackups(), [NIGHTLY]);
+      assert.deepEqual(await openCatalog(store).backupNames(), [NIGHTLY]);
     } finally {
       await cleanup();
     }
@@ -157,13 +157,13 @@ describe("catalog writes and deletes (on a copy)", () => {
       };
       const catalog = openCatalog(recording);
       const before = await listAll(store, `backups/${NS}/`);
-      const { deleted } = await catalog.deleteBackup(NS);
+      const { deleted } = await catalog.deleteBackupKeys(NS);
       assert.equal(deletes[0], `backups/${NS}/velero-backup.json`);
       assert.deepEqual([...deleted].sort(), before);
       assert.deepEqual(await listAll(store, `backups/${NS}/`), []);
       assert.deepEqual(await store.listCommonPrefixes("backups/", "/"), [`backups/${NIGHTLY}/`]);
-      assert.deepEqual(await catalog.listBackups(), [NIGHTLY]);
-      assert.deepEqual(await catalog.deleteBackup(NS), { deleted: [] });
+      assert.deepEqual(await catalog.backupNames(), [NIGHTLY]);
+      assert.deepEqual(await catalog.deleteBackupKeys(NS), { deleted: [] });
     } finally {
       await cleanup();
     }
@@ -185,7 +185,7 @@ describe("catalog writes and deletes (on a copy)", () => {
       await catalog.putBackupMetadata(copy, { ifNoneMatch: true });
       const written = await getText(store, "backups/shop-copy/velero-backup.json");
       assert.equal(written, original.toString("utf8").replace(`"name": "${NS}"`, '"name": "shop-copy"'));
-      assert.deepEqual(await catalog.listBackups(), ["shop-copy", NIGHTLY, NS]);
+      assert.deepEqual(await catalog.backupNames(), ["shop-copy", NIGHTLY, NS]);
     } finally {
       await cleanup();
     }

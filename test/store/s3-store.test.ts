@@ -375,12 +375,12 @@ describe("velero.io/aws locations on MinIO", () => {
       }
     }
     const catalog = openCatalog(store);
-    assert.deepEqual(await catalog.listBackups(), ["shop-nightly-20261122030000", "shop-ns-20261122031500"]);
-    assert.equal((await catalog.getBackup("shop-ns-20261122031500")).status?.phase, "Completed");
+    assert.deepEqual(await catalog.backupNames(), ["shop-nightly-20261122030000", "shop-ns-20261122031500"]);
+    assert.equal((await catalog.getBackupMetadata("shop-ns-20261122031500")).status?.phase, "Completed");
     assert.deepEqual(await catalog.findUnknownTopLevelDirs(), []);
-    const { deleted } = await catalog.deleteBackup("shop-ns-20261122031500");
+    const { deleted } = await catalog.deleteBackupKeys("shop-ns-20261122031500");
     assert.equal(deleted[0], "backups/shop-ns-20261122031500/velero-backup.json");
-    assert.deepEqual(await catalog.listBackups(), ["shop-nightly-20261122030000"]);
+    assert.deepEqual(await catalog.backupNames(), ["shop-nightly-20261122030000"]);
     await emptyStore(store);
   });
 });

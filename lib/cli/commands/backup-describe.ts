@@ -23,7 +23,7 @@ export const loadDescription = async (
   name: string,
   details: boolean,
 ): Promise<BackupDescription> => {
-  const backup = await catalog.getBackup(name);
+  const backup = await catalog.getBackupMetadata(name);
   const status = backup.status ?? {};
   const hasResults = (status.warnings ?? 0) > 0 || (status.errors ?? 0) > 0;
   const [results, resourceList, volumeInfo, podVolumeBackups] = await Promise.all([

@@ -20,7 +20,7 @@ export const STORAGE_LOCATION_FLAG: FlagSpec = {
  */
 export const requireBackup = async (catalog: Catalog, name: string): Promise<void> => {
   if (await catalog.backupExists(name)) return;
-  await catalog.getBackup(name); // throws ERR_NOT_FOUND naming the store
+  await catalog.getBackupMetadata(name); // throws ERR_NOT_FOUND naming the store
   throw new StoreError(`backup "${name}" does not exist in ${catalog.store.location}`, {
     code: "ERR_NOT_FOUND",
   });
