@@ -3,11 +3,11 @@
  * for the Job's Complete/Failed condition and reading its container's termination message.
  */
 import { createHash } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { AbortError, StowageError } from "../errors.ts";
 import type { Cluster } from "../kube/client.ts";
 import { isAlreadyExists } from "../kube/errors.ts";
 import type { KubeObject } from "../kube/types.ts";
+import { sleep } from "../util/poll.ts";
 import type { Repository } from "./driver.ts";
 
 /** The finished container of a Job: its exit code and termination message. */
@@ -133,6 +133,6 @@ export const waitForJob = async (
       }
     )?.containerStatuses?.[0]?.state?.waiting;
     if (waiting?.reason) lastWaiting = `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`;
-    await sleep(pollMs, undefined, signal ? { signal } : {}).catch(() => undefined);
+    await sleep(pollMs, signal);
   }
 };

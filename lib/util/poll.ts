@@ -2,8 +2,22 @@
  * Waiting for something to happen by looking at it again and again: one abortable loop for every wait
  * (a CRD to be Established, a namespace to finish terminating, a snapshot to complete, …).
  */
-import { setTimeout as sleep } from "node:timers/promises";
+import { setTimeout as delay } from "node:timers/promises";
 import { AbortError } from "../errors.ts";
+
+/**
+ * Resolves after `ms` milliseconds, or at once when `signal` fires (or has already fired). Never rejects
+ * on abort: a waiting loop checks `signal.aborted` after it and says what was cancelled.
+ * @param signal cuts the pause short. @default none (the full `ms`)
+ */
+export const sleep = async (ms: number, signal?: AbortSignal | undefined): Promise<void> => {
+  if (signal?.aborted) return;
+  try {
+    await delay(ms, undefined, signal ? { signal } : undefined);
+  } catch (error) {
+    if (!signal?.aborted) throw error;
+  }
+};
 
 /** One look at what is waited for: done (with its value), or still pending (with a state to report). */
 export type PollResult<T> =
@@ -65,11 +79,7 @@ export const poll = async <T>(
     const pending = { state: result.state, percent: result.percent, elapsedMs: Date.now() - started };
     options.onPending?.(pending);
     if (pending.elapsedMs + options.intervalMs > options.timeoutMs) return { done: false, ...pending };
-    try {
-      await sleep(options.intervalMs, undefined, options.signal ? { signal: options.signal } : {});
-    } catch {
-      throw cancelled(subject, options.signal);
-    }
+    await sleep(options.intervalMs, options.signal);
   }
 };
 
