@@ -8,6 +8,7 @@
  * comma-separated, repeatable list flags.
  */
 import { parseArgs } from "node:util";
+import { parseGoBool } from "../util/go-bool.ts";
 import type { CommandSpec, GroupSpec } from "./command.ts";
 import { UsageError } from "./errors.ts";
 import { Flags, type FlagValue, GLOBAL_FLAGS, splitList } from "./flags.ts";
@@ -94,9 +95,6 @@ export const commandFlags = (command: CommandSpec): FlagSpec[] => [
   ...command.flags,
 ];
 
-const TRUE = new Set(["1", "t", "T", "TRUE", "true", "True"]);
-const FALSE = new Set(["0", "f", "F", "FALSE", "false", "False"]);
-
 /** What the parser found on a command line. */
 export interface ParsedCommandLine {
   /** `-h/--help` was given: show help and run nothing. */
@@ -140,10 +138,11 @@ const parseFlags = (
     const spec = match ? specs.find((s) => s.name === match[1] && s.type === "boolean") : undefined;
     if (match && spec) {
       const text = match[2] as string;
-      if (!TRUE.has(text) && !FALSE.has(text)) {
+      const value = parseGoBool(text);
+      if (value === undefined) {
         throw new UsageError(`invalid value "${text}" for --${spec.name}: expected true or false`, path);
       }
-      explicitBooleans.set(spec.name, TRUE.has(text));
+      explicitBooleans.set(spec.name, value);
       continue;
     }
     args.push(token);

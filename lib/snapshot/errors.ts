@@ -23,23 +23,6 @@ export const checkConfigKeys = (
   if (invalid.length > 0) throw new ConfigError(invalidKeysMessage(provider, invalid, validKeys));
 };
 
-const TRUE = new Set(["1", "t", "T", "TRUE", "true", "True"]);
-const FALSE = new Set(["0", "f", "F", "FALSE", "false", "False"]);
-
-/** Go's strconv.ParseBool of an optional config value, with a message naming the key. */
-export const parseBoolKey = (
-  provider: string,
-  key: string,
-  value: string | undefined,
-): boolean | undefined => {
-  if (value === undefined || value === "") return undefined;
-  if (TRUE.has(value)) return true;
-  if (FALSE.has(value)) return false;
-  throw new ConfigError(
-    `${provider}: could not parse ${key} "${value}": expected a bool ("true" or "false")`,
-  );
-};
-
 /** The message of an error from a provider SDK, without its stack. */
 export const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : typeof error === "string" ? error : JSON.stringify(error);

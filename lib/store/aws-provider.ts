@@ -13,6 +13,7 @@
  * and no checksum is sent unless checksumAlgorithm is set (the plugin defaults to CRC32).
  */
 import { ConfigError } from "../errors.ts";
+import { parseConfigBool } from "../util/go-bool.ts";
 import type { ObjectStore } from "./object-store.ts";
 import type { ResolvedLocation } from "./provider-types.ts";
 import { type S3ChecksumAlgorithm, type S3StoreOptions, s3Store } from "./s3-store.ts";
@@ -35,19 +36,6 @@ export const AWS_CONFIG_KEYS = [
   "tagging",
   "checksumAlgorithm",
 ] as const;
-
-const TRUE = new Set(["1", "t", "T", "TRUE", "true", "True"]);
-const FALSE = new Set(["0", "f", "F", "FALSE", "false", "False"]);
-
-/** Go's strconv.ParseBool, with a message naming the key. */
-const parseBool = (provider: string, key: string, value: string | undefined): boolean | undefined => {
-  if (value === undefined || value === "") return undefined;
-  if (TRUE.has(value)) return true;
-  if (FALSE.has(value)) return false;
-  throw new ConfigError(
-    `${provider}: could not parse ${key} "${value}": expected a bool ("true" or "false")`,
-  );
-};
 
 const CHECKSUMS = ["CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"];
 
@@ -72,8 +60,8 @@ export const awsStoreOptions = (location: ResolvedLocation): S3StoreOptions => {
       `${provider}: invalid checksumAlgorithm "${checksum}": expected one of ${CHECKSUMS.join(", ")}, or "" for none`,
     );
   }
-  const forcePathStyle = parseBool(provider, "s3ForcePathStyle", config.s3ForcePathStyle);
-  const insecure = parseBool(provider, "insecureSkipTLSVerify", config.insecureSkipTLSVerify);
+  const forcePathStyle = parseConfigBool(provider, "s3ForcePathStyle", config.s3ForcePathStyle);
+  const insecure = parseConfigBool(provider, "insecureSkipTLSVerify", config.insecureSkipTLSVerify);
   const pick = (key: string): string | undefined => (config[key] ? config[key] : undefined);
   const options: Record<string, unknown> = {
     bucket: location.bucket,

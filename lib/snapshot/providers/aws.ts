@@ -22,7 +22,8 @@ import {
 import { ConfigError } from "../../errors.ts";
 import type { KubeObject } from "../../kube/types.ts";
 import { credentialsFromFile } from "../../store/aws-credentials.ts";
-import { checkConfigKeys, messageOf, parseBoolKey, SnapshotError } from "../errors.ts";
+import { parseConfigBool } from "../../util/go-bool.ts";
+import { checkConfigKeys, messageOf, SnapshotError } from "../errors.ts";
 import { csiOf, sourceField, volumeSource, withSourceFields } from "../pv.ts";
 import type { OperationOptions, VolumeInfo, VolumeSnapshotter } from "../types.ts";
 import { parsePercent, pollUntilDone } from "../wait.ts";
@@ -124,7 +125,7 @@ export const createAwsSnapshotter = (options: AwsSnapshotterOptions = {}): Volum
           `${NAME}: missing region in aws configuration: set config.region, e.g. "us-east-1"`,
         );
       }
-      parseBoolKey(NAME, "enableSharedConfig", config.enableSharedConfig); // shared config is always read
+      parseConfigBool(NAME, "enableSharedConfig", config.enableSharedConfig); // shared config is always read
       kmsKeyId = config.ebsKmsKeyId ?? "";
       const clientConfig: EC2ClientConfig = { region };
       if (options.endpoint) clientConfig.endpoint = options.endpoint;

@@ -17,7 +17,8 @@ import type { TokenCredential } from "@azure/identity";
 import { AbortError, ConfigError } from "../../errors.ts";
 import type { KubeObject } from "../../kube/types.ts";
 import { parseDuration } from "../../util/duration.ts";
-import { checkConfigKeys, messageOf, parseBoolKey, SnapshotError } from "../errors.ts";
+import { parseConfigBool } from "../../util/go-bool.ts";
+import { checkConfigKeys, messageOf, SnapshotError } from "../errors.ts";
 import { csiOf, sourceField, volumeSource, withSourceFields } from "../pv.ts";
 import type { OperationOptions, VolumeSnapshotter } from "../types.ts";
 import { formatWait } from "../wait.ts";
@@ -195,7 +196,7 @@ export const createAzureSnapshotter = (options: AzureSnapshotterOptions = {}): V
           );
         }
       }
-      incremental = parseBoolKey(NAME, "incremental", config.incremental);
+      incremental = parseConfigBool(NAME, "incremental", config.incremental);
       configTags = config.tags ? parseTags(config.tags) : {};
       const cloud = azureCloud(NAME, creds.AZURE_CLOUD_NAME);
       const credential = options.credential ?? azureCredential(NAME, creds, cloud.authority);
