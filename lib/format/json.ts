@@ -270,9 +270,20 @@ const encodeFast = (value: unknown): string => {
   // one scan for the usual case, an item with none of these
   if (!GO_SPECIAL.test(text)) return text;
   if (MAYBE_SURROGATE_KEY.test(text)) text = JSON.stringify(sortedCopy(value, 0, true));
-  if (!GO_ONLY.test(text)) return text;
+  return withGoEscapes(text);
+};
+
+/**
+ * `JSON.stringify` output (compact or indented) with the escapes Go adds: `<`, `>`, `&`, U+2028 and
+ * U+2029 as `\u003c`, `\u003e`, `\u0026`, `\u2028`, `\u2029`, and a lone surrogate's `\udXXX` as `\ufffd`
+ * (invalid UTF-8 to Go). Those characters only occur inside strings of such output, so rewriting it is
+ * exact; everything else `JSON.stringify` already writes as Go does. Returns `json` itself when it holds
+ * none of them.
+ */
+export const withGoEscapes = (json: string): string => {
+  if (!GO_ONLY.test(json)) return json;
   // a match starting with a backslash is an escape sequence: `\\` stays, `\udXXX` becomes U+FFFD
-  return text.replace(GO_ONLY_ALL, (m) => GO_ONLY_REPLACEMENTS[m] ?? "\\ufffd");
+  return json.replace(GO_ONLY_ALL, (m) => GO_ONLY_REPLACEMENTS[m] ?? "\\ufffd");
 };
 
 /**

@@ -11,31 +11,20 @@ import { buffer as readAll } from "node:stream/consumers";
 import { promisify } from "node:util";
 import { createGunzip, gunzip as gunzipCb, gzipSync } from "node:zlib";
 import { FormatError } from "../errors.ts";
+import { withGoEscapes } from "../format/json.ts";
 import { orderBackupFields } from "./backup-order.ts";
 import type { Backup } from "./types.ts";
 
 const gunzip = promisify(gunzipCb);
 
-const GO_ESCAPES: Record<string, string> = {
-  "<": "\\u003c",
-  ">": "\\u003e",
-  "&": "\\u0026",
-  "\u2028": "\\u2028",
-  "\u2029": "\\u2029",
-};
-
-/** A `\udXXX` escape (lone surrogate) that JSON.stringify wrote, i.e. preceded by an even run of backslashes. */
-const LONE_SURROGATE_ESCAPE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g;
-
 /**
  * `JSON.stringify` with Go's escaping: HTML-safe `<`, `>`, `&`, U+2028, U+2029, and lone surrogates (invalid
- * UTF-8 to Go) as `\ufffd`. Those characters only occur inside JSON strings, so rewriting the output is exact;
- * control characters already match (Go 1.22+ and JSON.stringify both use `\b \f \n \r \t` and `\u00xx`).
+ * UTF-8 to Go) as `\ufffd`; members stay in the value's own order. Control characters already match (Go
+ * 1.22+ and JSON.stringify both use `\b \f \n \r \t` and `\u00xx`).
+ * @param indent spaces per level, as `JSON.stringify` takes it. @default none (compact)
  */
 export const goJsonStringify = (value: unknown, indent?: number): string =>
-  (JSON.stringify(value, null, indent) ?? "null")
-    .replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c] ?? c)
-    .replace(LONE_SURROGATE_ESCAPE, "$1\\ufffd");
+  withGoEscapes(JSON.stringify(value, null, indent) ?? "null");
 
 /** Go `json.Encoder.Encode` output: compact JSON followed by a newline. */
 export const encodeJson = (value: unknown): string => `${goJsonStringify(value)}\n`;
