@@ -7,6 +7,7 @@
  * even if a paused old leader wakes up believing it still leads.
  */
 import { type Cluster, ConflictError, isAlreadyExists, isNotFound, type KubeObject } from "../lib/index.ts";
+import { isRecord } from "../lib/util/is-record.ts";
 import type { Logger } from "./log.ts";
 
 const LEASES = "leases.coordination.k8s.io";
@@ -61,7 +62,7 @@ const ticksOf = (lease: KubeObject): Record<string, string> => {
   try {
     const raw = lease.metadata?.annotations?.[TICKS_ANNOTATION];
     const parsed = raw ? (JSON.parse(raw) as unknown) : {};
-    return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, string>) : {};
+    return isRecord(parsed) ? (parsed as Record<string, string>) : {};
   } catch {
     return {};
   }

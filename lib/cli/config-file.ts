@@ -23,6 +23,7 @@ import { chmod, mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ConfigError, describeValue } from "../errors.ts";
+import { isRecord } from "../util/is-record.ts";
 
 /** A named backup location as kept in the config file (Velero's BSL `objectStorage` + `config`). */
 export interface StoredLocation {
@@ -58,9 +59,6 @@ const LOCATION_KEYS: readonly string[] = ["provider", "bucket", "prefix", "confi
 /** The config file path: `--config`, else `$STOWAGE_CONFIG`, else `~/.config/stowage/config.json`. */
 export const configPath = (flag: string | undefined, env: NodeJS.ProcessEnv): string =>
   resolve(flag || env.STOWAGE_CONFIG || join(homedir(), ".config", "stowage", "config.json"));
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 const checkStringMap = (where: string, value: unknown): void => {
   if (value === undefined) return;

@@ -3,6 +3,7 @@
  * local driver on a process's output and by the Job driver on a container's termination message.
  */
 import { StowageError, type StowageErrorCode } from "../errors.ts";
+import { isRecord } from "../util/is-record.ts";
 import type { ResticCommand } from "./commands.ts";
 
 /** The last line of `restic backup --json` (restic 0.18 field names). */
@@ -57,7 +58,7 @@ export const parseJsonLines = (text: string): Record<string, unknown>[] => {
     if (!trimmed.startsWith("{")) continue;
     try {
       const value = JSON.parse(trimmed) as unknown;
-      if (typeof value === "object" && value !== null) out.push(value as Record<string, unknown>);
+      if (isRecord(value)) out.push(value);
     } catch {
       // a partial line (cut by a size limit) is not an error: the summary is looked for, not required
     }

@@ -1,4 +1,5 @@
 /** How a run's return value maps to an outcome: backup/restore results carry a phase and item counts. */
+import { isRecord } from "../util/is-record.ts";
 import type { RunRecord } from "./types.ts";
 
 interface PhasedResult {
@@ -14,7 +15,7 @@ const FAILED_PHASES = new Set(["Failed", "FailedValidation", "FailedPreCheck"]);
  * phase → failed. Items come from `counts.itemsBackedUp` / `counts.itemsRestored`.
  */
 export const outcomeOf = (result: unknown): Pick<RunRecord, "outcome" | "error" | "items" | "result"> => {
-  const phased = (typeof result === "object" && result !== null ? result : {}) as PhasedResult;
+  const phased = (isRecord(result) ? result : {}) as PhasedResult;
   const phase = typeof phased.phase === "string" ? phased.phase : undefined;
   const itemCount = phased.counts?.itemsBackedUp ?? phased.counts?.itemsRestored;
   const items = typeof itemCount === "number" ? { items: itemCount } : {};

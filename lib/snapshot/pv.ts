@@ -1,10 +1,10 @@
 /** Reading and rewriting the parts of a PersistentVolume that snapshotters care about. */
 import type { KubeObject } from "../kube/types.ts";
+import { isRecord } from "../util/is-record.ts";
 
 type Fields = Record<string, unknown>;
 
-const record = (value: unknown): Fields | undefined =>
-  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Fields) : undefined;
+const record = (value: unknown): Fields | undefined => (isRecord(value) ? value : undefined);
 
 const text = (value: unknown): string => (typeof value === "string" ? value : "");
 

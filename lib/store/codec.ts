@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import { createGunzip, gunzip as gunzipCb, gzipSync } from "node:zlib";
 import { FormatError } from "../errors.ts";
 import { withGoEscapes } from "../format/json.ts";
+import { isRecord } from "../util/is-record.ts";
 import { orderBackupFields } from "./backup-order.ts";
 import type { Backup } from "./types.ts";
 
@@ -93,9 +94,6 @@ export const encodeBackupMetadata = (backup: Backup): Buffer => {
   return Buffer.from(goJsonStringify(orderBackupFields(backup), 2), "utf8");
 };
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** Parses `velero-backup.json` (plain JSON, also Ark's `ark-backup.json`), checking it is a Backup. */
 export const decodeBackupMetadata = (input: Buffer | string, what = "velero-backup.json"): Backup => {
   let parsed: unknown;
@@ -109,8 +107,8 @@ export const decodeBackupMetadata = (input: Buffer | string, what = "velero-back
       },
     );
   }
-  if (!isPlainObject(parsed) || parsed.kind !== "Backup" || typeof parsed.apiVersion !== "string") {
-    const got = isPlainObject(parsed)
+  if (!isRecord(parsed) || parsed.kind !== "Backup" || typeof parsed.apiVersion !== "string") {
+    const got = isRecord(parsed)
       ? `kind ${JSON.stringify(parsed.kind)}, apiVersion ${JSON.stringify(parsed.apiVersion)}`
       : typeof parsed;
     throw new FormatError(

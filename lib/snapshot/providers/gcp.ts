@@ -14,6 +14,7 @@ import { access } from "node:fs/promises";
 import compute, { type protos } from "@google-cloud/compute";
 import { ConfigError } from "../../errors.ts";
 import type { KubeObject } from "../../kube/types.ts";
+import { isRecord } from "../../util/is-record.ts";
 import { checkConfigKeys, messageOf, SnapshotError } from "../errors.ts";
 import { csiOf, sourceField, volumeSource, withSourceFields } from "../pv.ts";
 import type { OperationOptions, VolumeSnapshotter } from "../types.ts";
@@ -78,8 +79,7 @@ const descriptionTags = (velero: Readonly<Record<string, string>>, diskDescripti
   if (diskDescription) {
     try {
       const parsed: unknown = JSON.parse(diskDescription);
-      if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed))
-        tags = { ...parsed, ...velero };
+      if (isRecord(parsed)) tags = { ...parsed, ...velero };
     } catch {
       // not JSON: only Velero's tags, as the Go plugin does
     }
