@@ -22,75 +22,64 @@ export const createRunnerMetrics = (): RunnerMetrics => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "stowage_runner_process_" });
   const registers = [registry];
-  const runs = new Counter({
-    name: "stowage_schedule_runs_total",
-    help: "Finished runs of a schedule, by outcome (succeeded, partially_failed, failed).",
-    labelNames: ["schedule", "outcome"] as const,
-    registers,
-  });
-  const failures = new Counter({
-    name: "stowage_schedule_failures_total",
-    help: "Runs of a schedule that failed (threw, were aborted, or ended in a Failed phase).",
-    labelNames: ["schedule"] as const,
-    registers,
-  });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter({ name, help, labelNames, registers });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Gauge({ name, help, labelNames, registers });
+  const bySchedule = ["schedule"] as const;
+
+  const runs = counter(
+    "stowage_schedule_runs_total",
+    "Finished runs of a schedule, by outcome (succeeded, partially_failed, failed).",
+    ["schedule", "outcome"],
+  );
+  const failures = counter(
+    "stowage_schedule_failures_total",
+    "Runs of a schedule that failed (threw, were aborted, or ended in a Failed phase).",
+    bySchedule,
+  );
   const duration = new Histogram({
     name: "stowage_schedule_run_duration_seconds",
     help: "How long runs of a schedule took.",
-    labelNames: ["schedule"] as const,
+    labelNames: bySchedule,
     buckets: [0.1, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400],
     registers,
   });
-  const items = new Gauge({
-    name: "stowage_schedule_items",
-    help: "Items backed up or restored by the last run of a schedule that returned a result.",
-    labelNames: ["schedule"] as const,
-    registers,
-  });
-  const lastSuccess = new Gauge({
-    name: "stowage_schedule_last_success_timestamp_seconds",
-    help: "When the last successful (or partially failed) run of a schedule finished, in Unix seconds.",
-    labelNames: ["schedule"] as const,
-    registers,
-  });
-  const skipped = new Counter({
-    name: "stowage_schedule_skipped_overlaps_total",
-    help: "Ticks skipped because the schedule's previous run was still going.",
-    labelNames: ["schedule"] as const,
-    registers,
-  });
-  const nextRun = new Gauge({
-    name: "stowage_schedule_next_run_timestamp_seconds",
-    help: "The next cron run of a schedule, in Unix seconds.",
-    labelNames: ["schedule"] as const,
-    registers,
-  });
-  const leader = new Gauge({
-    name: "stowage_runner_leader",
-    help: "1 while this replica holds the runner Lease.",
-    registers,
-  });
-  const scripts = new Gauge({
-    name: "stowage_runner_scripts",
-    help: "Scripts found in the scripts directory, by state (loaded, failed).",
-    labelNames: ["state"] as const,
-    registers,
-  });
-  const gcDeleted = new Counter({
-    name: "stowage_gc_backups_deleted_total",
-    help: "Expired backups deleted by garbage collection.",
-    registers,
-  });
-  const gcErrors = new Counter({
-    name: "stowage_gc_errors_total",
-    help: "Expired backups garbage collection failed to delete.",
-    registers,
-  });
-  const gcLast = new Gauge({
-    name: "stowage_gc_last_run_timestamp_seconds",
-    help: "When the last garbage-collection pass finished, in Unix seconds.",
-    registers,
-  });
+  const items = gauge(
+    "stowage_schedule_items",
+    "Items backed up or restored by the last run of a schedule that returned a result.",
+    bySchedule,
+  );
+  const lastSuccess = gauge(
+    "stowage_schedule_last_success_timestamp_seconds",
+    "When the last successful (or partially failed) run of a schedule finished, in Unix seconds.",
+    bySchedule,
+  );
+  const skipped = counter(
+    "stowage_schedule_skipped_overlaps_total",
+    "Ticks skipped because the schedule's previous run was still going.",
+    bySchedule,
+  );
+  const nextRun = gauge(
+    "stowage_schedule_next_run_timestamp_seconds",
+    "The next cron run of a schedule, in Unix seconds.",
+    bySchedule,
+  );
+  const leader = gauge("stowage_runner_leader", "1 while this replica holds the runner Lease.");
+  const scripts = gauge(
+    "stowage_runner_scripts",
+    "Scripts found in the scripts directory, by state (loaded, failed).",
+    ["state"],
+  );
+  const gcDeleted = counter(
+    "stowage_gc_backups_deleted_total",
+    "Expired backups deleted by garbage collection.",
+  );
+  const gcErrors = counter("stowage_gc_errors_total", "Expired backups garbage collection failed to delete.");
+  const gcLast = gauge(
+    "stowage_gc_last_run_timestamp_seconds",
+    "When the last garbage-collection pass finished, in Unix seconds.",
+  );
   const seconds = (date: Date) => date.getTime() / 1000;
 
   const finished = (record: RunRecord) => {
