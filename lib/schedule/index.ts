@@ -3,15 +3,5 @@ export { adoptSchedule, collectingHost, type ScheduleHost, setScheduleHost } fro
 export { outcomeOf } from "./outcome.ts";
 export { createSchedule, SCHEDULE_NAME_LABEL, schedule, scheduledBackupName } from "./schedule.ts";
 export { type BackupTemplate, scheduledBackup } from "./scheduled-backup.ts";
-export type {
-  RunOutcome,
-  RunRecord,
-  Schedule,
-  ScheduledRun,
-  ScheduleEvent,
-  ScheduleOptions,
-  ScheduleStats,
-  StartOptions,
-  StopOptions,
-  TickGate,
-} from "./types.ts";
+/** Every type of a schedule, its runs and their records. */
+export type * from "./types.ts";
