@@ -23,6 +23,15 @@ export const checkConfigKeys = (
   if (invalid.length > 0) throw new ConfigError(invalidKeysMessage(provider, invalid, validKeys));
 };
 
+/**
+ * `error` as a SnapshotError saying `provider`'s `what` failed, with the SDK's message; an error that is
+ * already a SnapshotError (worded by the provider) passes as it is.
+ */
+export const providerFailure = (provider: string, what: string, error: unknown): SnapshotError =>
+  error instanceof SnapshotError
+    ? error
+    : new SnapshotError(`${provider}: ${what} failed: ${messageOf(error)}`, { cause: error });
+
 /** The message of an error from a provider SDK, without its stack. */
 export const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : typeof error === "string" ? error : JSON.stringify(error);

@@ -23,7 +23,7 @@ import { ConfigError } from "../../errors.ts";
 import type { KubeObject } from "../../kube/types.ts";
 import { credentialsFromFile } from "../../store/aws-credentials.ts";
 import { parseConfigBool } from "../../util/go-bool.ts";
-import { checkConfigKeys, messageOf, SnapshotError } from "../errors.ts";
+import { checkConfigKeys, messageOf, providerFailure, SnapshotError } from "../errors.ts";
 import { csiOf, sourceField, volumeSource, withSourceFields } from "../pv.ts";
 import type { OperationOptions, VolumeInfo, VolumeSnapshotter } from "../types.ts";
 import { parsePercent, pollUntilDone } from "../wait.ts";
@@ -90,8 +90,7 @@ export const createAwsSnapshotter = (options: AwsSnapshotterOptions = {}): Volum
     if (!ec2) throw new ConfigError(`${NAME}: init(config) must be called before the snapshotter is used`);
     return ec2;
   };
-  const fail = (what: string, error: unknown) =>
-    new SnapshotError(`${NAME}: ${what} failed: ${messageOf(error)}`, { cause: error });
+  const fail = (what: string, error: unknown) => providerFailure(NAME, what, error);
 
   const describeVolume = async (volumeId: string): Promise<Volume> => {
     const out = await client().send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }));
@@ -113,6 +112,41 @@ export const createAwsSnapshotter = (options: AwsSnapshotterOptions = {}): Volum
     }
     return snapshots[0]!;
   };
+
+  /** Resolves to `snapshotId` once the snapshot (of `volumeId`) completed; throws if it ends in error. */
+  const snapshotCompleted = (snapshotId: string, volumeId: string, wait: OperationOptions) =>
+    pollUntilDone(
+      `snapshot ${snapshotId} of ${volumeId}`,
+      async () => {
+        const snapshot = await describeSnapshot(snapshotId);
+        if (snapshot.State === "completed") return { done: true, value: snapshotId };
+        if (snapshot.State === "error" || snapshot.State === "recoverable") {
+          throw new SnapshotError(
+            `${NAME}: snapshot ${snapshotId} of ${volumeId} failed: ${snapshot.StateMessage ?? snapshot.State}`,
+          );
+        }
+        return {
+          done: false,
+          state: `${snapshot.State} ${snapshot.Progress ?? ""}`.trim(),
+          percent: parsePercent(snapshot.Progress),
+        };
+      },
+      { ...wait, intervalMs: interval },
+    );
+
+  /** Resolves to `volumeId` once the volume (from `snapshotId`) is usable; throws if it ends in error. */
+  const volumeAvailable = (volumeId: string, snapshotId: string, wait: OperationOptions) =>
+    pollUntilDone(
+      `volume ${volumeId} from ${snapshotId}`,
+      async () => {
+        const volume = await describeVolume(volumeId);
+        if (volume.State === "available" || volume.State === "in-use") return { done: true, value: volumeId };
+        if (volume.State === "error")
+          throw new SnapshotError(`${NAME}: volume ${volumeId} from ${snapshotId} is in state error`);
+        return { done: false, state: volume.State ?? "unknown" };
+      },
+      { ...wait, intervalMs: interval },
+    );
 
   return {
     validKeys: AWS_SNAPSHOT_KEYS,
@@ -185,7 +219,7 @@ export const createAwsSnapshotter = (options: AwsSnapshotterOptions = {}): Volum
         const type = volume.VolumeType ?? "";
         return { type, iops: IOPS_TYPES.has(type) && volume.Iops !== undefined ? volume.Iops : 0 };
       } catch (error) {
-        throw error instanceof SnapshotError ? error : fail(`describing volume ${volumeId}`, error);
+        throw fail(`describing volume ${volumeId}`, error);
       }
     },
 
@@ -201,26 +235,9 @@ export const createAwsSnapshotter = (options: AwsSnapshotterOptions = {}): Volum
         );
         snapshotId = out.SnapshotId ?? "";
       } catch (error) {
-        throw error instanceof SnapshotError ? error : fail(`creating a snapshot of ${volumeId}`, error);
+        throw fail(`creating a snapshot of ${volumeId}`, error);
       }
-      return pollUntilDone(
-        `snapshot ${snapshotId} of ${volumeId}`,
-        async () => {
-          const snapshot = await describeSnapshot(snapshotId);
-          if (snapshot.State === "completed") return { done: true, value: snapshotId };
-          if (snapshot.State === "error" || snapshot.State === "recoverable") {
-            throw new SnapshotError(
-              `${NAME}: snapshot ${snapshotId} of ${volumeId} failed: ${snapshot.StateMessage ?? snapshot.State}`,
-            );
-          }
-          return {
-            done: false,
-            state: `${snapshot.State} ${snapshot.Progress ?? ""}`.trim(),
-            percent: parsePercent(snapshot.Progress),
-          };
-        },
-        { ...wait, intervalMs: interval },
-      );
+      return snapshotCompleted(snapshotId, volumeId, wait);
     },
 
     async createVolumeFromSnapshot(snapshotId, volumeType, volumeAZ, iops, wait: OperationOptions = {}) {
@@ -244,20 +261,9 @@ export const createAwsSnapshotter = (options: AwsSnapshotterOptions = {}): Volum
         );
         volumeId = out.VolumeId ?? "";
       } catch (error) {
-        throw error instanceof SnapshotError ? error : fail(`creating a volume from ${snapshotId}`, error);
+        throw fail(`creating a volume from ${snapshotId}`, error);
       }
-      return pollUntilDone(
-        `volume ${volumeId} from ${snapshotId}`,
-        async () => {
-          const volume = await describeVolume(volumeId);
-          if (volume.State === "available" || volume.State === "in-use")
-            return { done: true, value: volumeId };
-          if (volume.State === "error")
-            throw new SnapshotError(`${NAME}: volume ${volumeId} from ${snapshotId} is in state error`);
-          return { done: false, state: volume.State ?? "unknown" };
-        },
-        { ...wait, intervalMs: interval },
-      );
+      return volumeAvailable(volumeId, snapshotId, wait);
     },
 
     async close() {

@@ -18,6 +18,7 @@ import { AbortError, ConfigError } from "../../errors.ts";
 import type { KubeObject } from "../../kube/types.ts";
 import { parseDuration } from "../../util/duration.ts";
 import { parseConfigBool } from "../../util/go-bool.ts";
+import { uniqueName } from "../../util/unique-name.ts";
 import { checkConfigKeys, messageOf, SnapshotError } from "../errors.ts";
 import { csiOf, sourceField, volumeSource, withSourceFields } from "../pv.ts";
 import type { OperationOptions, VolumeSnapshotter } from "../types.ts";
@@ -254,8 +255,7 @@ export const createAzureSnapshotter = (options: AzureSnapshotterOptions = {}): V
     },
 
     async createSnapshot(volumeId, _volumeAZ, tags, wait: OperationOptions = {}) {
-      const suffix = `-${randomUUID()}`;
-      const name = `${volumeId.slice(0, 80 - suffix.length)}${suffix}`;
+      const name = uniqueName(volumeId, 80);
       try {
         const disk = await clients().disks.disks.get(disksGroup, volumeId);
         const snapshotTags: Record<string, string> = { ...disk.tags };

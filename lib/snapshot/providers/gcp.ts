@@ -15,7 +15,8 @@ import compute, { type protos } from "@google-cloud/compute";
 import { ConfigError } from "../../errors.ts";
 import type { KubeObject } from "../../kube/types.ts";
 import { isRecord } from "../../util/is-record.ts";
-import { checkConfigKeys, messageOf, SnapshotError } from "../errors.ts";
+import { uniqueName } from "../../util/unique-name.ts";
+import { checkConfigKeys, messageOf, providerFailure, SnapshotError } from "../errors.ts";
 import { csiOf, sourceField, volumeSource, withSourceFields } from "../pv.ts";
 import type { OperationOptions, VolumeSnapshotter } from "../types.ts";
 import { pollUntilDone } from "../wait.ts";
@@ -117,10 +118,7 @@ export const createGcpSnapshotter = (options: GcpSnapshotterOptions = {}): Volum
       throw new ConfigError(`${NAME}: init(config) must be called before the snapshotter is used`);
     return clients;
   };
-  const fail = (what: string, error: unknown) =>
-    error instanceof SnapshotError
-      ? error
-      : new SnapshotError(`${NAME}: ${what} failed: ${messageOf(error)}`, { cause: error });
+  const fail = (what: string, error: unknown) => providerFailure(NAME, what, error);
 
   /** Waits for a compute Operation to be DONE; throws its error when it has one. */
   const waitOperation = async (
@@ -151,6 +149,24 @@ export const createGcpSnapshotter = (options: GcpSnapshotterOptions = {}): Volum
       );
     }
   };
+
+  /** Resolves to `name` once `status` reports READY; throws a SnapshotError naming `subject` on FAILED. */
+  const untilReady = (
+    subject: string,
+    name: string,
+    wait: OperationOptions,
+    status: () => Promise<string | null | undefined>,
+  ) =>
+    pollUntilDone(
+      subject,
+      async () => {
+        const state = await status();
+        if (state === "READY") return { done: true, value: name };
+        if (state === "FAILED") throw new SnapshotError(`${NAME}: ${subject} is FAILED`);
+        return { done: false, state: String(state) };
+      },
+      { ...wait, intervalMs: interval },
+    );
 
   const closeClients = async () => {
     const open = clients;
@@ -288,8 +304,7 @@ export const createGcpSnapshotter = (options: GcpSnapshotterOptions = {}): Volum
     },
 
     async createSnapshot(volumeId, volumeAZ, tags, wait: OperationOptions = {}) {
-      const suffix = `-${randomUUID()}`;
-      const name = `${volumeId.slice(0, 63 - suffix.length)}${suffix}`;
+      const name = uniqueName(volumeId, 63);
       try {
         const [project] = await api().projects.get({ project: volumeProject });
         const quota = project.quotas?.find((q) => q.metric === "SNAPSHOTS");
@@ -318,17 +333,10 @@ export const createGcpSnapshotter = (options: GcpSnapshotterOptions = {}): Volum
       } catch (error) {
         throw fail(`snapshot of disk ${volumeId}`, error);
       }
-      return pollUntilDone(
-        `snapshot ${name} of ${volumeId}`,
-        async () => {
-          const [snapshot] = await api().snapshots.get({ project: snapshotProject, snapshot: name });
-          if (snapshot.status === "READY") return { done: true, value: name };
-          if (snapshot.status === "FAILED")
-            throw new SnapshotError(`${NAME}: snapshot ${name} of ${volumeId} is FAILED`);
-          return { done: false, state: String(snapshot.status) };
-        },
-        { ...wait, intervalMs: interval },
-      );
+      return untilReady(`snapshot ${name} of ${volumeId}`, name, wait, async () => {
+        const [snapshot] = await api().snapshots.get({ project: snapshotProject, snapshot: name });
+        return snapshot.status;
+      });
     },
 
     async createVolumeFromSnapshot(snapshotId, volumeType, volumeAZ, _iops, wait: OperationOptions = {}) {
@@ -378,16 +386,11 @@ export const createGcpSnapshotter = (options: GcpSnapshotterOptions = {}): Volum
       } catch (error) {
         throw fail(`creating a disk from snapshot ${snapshotId}`, error);
       }
-      return pollUntilDone(
+      return untilReady(
         `disk ${name} from ${snapshotId}`,
-        async () => {
-          const disk = await getDisk(name, volumeAZ);
-          if (disk.status === "READY") return { done: true, value: name };
-          if (disk.status === "FAILED")
-            throw new SnapshotError(`${NAME}: disk ${name} from ${snapshotId} is FAILED`);
-          return { done: false, state: String(disk.status) };
-        },
-        { ...wait, intervalMs: interval },
+        name,
+        wait,
+        async () => (await getDisk(name, volumeAZ)).status,
       );
     },
 

@@ -97,6 +97,21 @@ const copyTree = async (subject: string, from: string, to: string, options: Oper
   return { bytes, files: entries.filter((e) => e.stats.isFile()).length };
 };
 
+/**
+ * Runs `make`, which writes directory `target`; when it fails, removes `target` so nothing half-made is
+ * left, and throws its SnapshotError or AbortError as it is, anything else as a SnapshotError saying
+ * `what` failed.
+ */
+const orDiscard = async (target: string, what: string, make: () => Promise<unknown>): Promise<void> => {
+  try {
+    await make();
+  } catch (error) {
+    await rm(target, { recursive: true, force: true });
+    if (error instanceof SnapshotError || error instanceof AbortError) throw error;
+    throw new SnapshotError(`${NAME}: ${what} failed: ${messageOf(error)}`, { cause: error });
+  }
+};
+
 /** A fresh `stowage.dev/local` snapshotter. */
 export const createLocalSnapshotter = (): VolumeSnapshotter => {
   let root = "";
@@ -175,7 +190,7 @@ export const createLocalSnapshotter = (): VolumeSnapshotter => {
       await directory(volumeId, "volume");
       const snapshotId = `snap-${randomUUID()}`;
       const partial = join(snapshotsDir(), `.partial-${snapshotId}`);
-      try {
+      await orDiscard(partial, `snapshot of ${volumeId}`, async () => {
         const { bytes, files } = await copyTree(
           `snapshot ${snapshotId} of ${volumeId}`,
           volumeId,
@@ -185,13 +200,7 @@ export const createLocalSnapshotter = (): VolumeSnapshotter => {
         const meta = { volumeId, volumeAZ, tags, bytes, files, created: new Date().toISOString() };
         await writeFile(join(partial, "snapshot.json"), `${JSON.stringify(meta, null, 2)}\n`);
         await rename(partial, snapshotDir(snapshotId));
-      } catch (error) {
-        await rm(partial, { recursive: true, force: true });
-        if (error instanceof SnapshotError || error instanceof AbortError) throw error;
-        throw new SnapshotError(`${NAME}: snapshot of ${volumeId} failed: ${messageOf(error)}`, {
-          cause: error,
-        });
-      }
+      });
       return snapshotId;
     },
 
@@ -199,15 +208,9 @@ export const createLocalSnapshotter = (): VolumeSnapshotter => {
       const data = join(snapshotDir(snapshotId), "data");
       await directory(data, `snapshot ${snapshotId}:`);
       const volumeId = join(volumesRoot, `restore-${randomUUID()}`);
-      try {
-        await copyTree(`volume ${volumeId} from ${snapshotId}`, data, volumeId, options);
-      } catch (error) {
-        await rm(volumeId, { recursive: true, force: true });
-        if (error instanceof SnapshotError || error instanceof AbortError) throw error;
-        throw new SnapshotError(`${NAME}: volume from ${snapshotId} failed: ${messageOf(error)}`, {
-          cause: error,
-        });
-      }
+      await orDiscard(volumeId, `volume from ${snapshotId}`, () =>
+        copyTree(`volume ${volumeId} from ${snapshotId}`, data, volumeId, options),
+      );
       return volumeId;
     },
 
