@@ -133,6 +133,12 @@ export const prepareRawCreate = async (
   };
 };
 
+/** A timed op on the store of `target`, which is opened before the clock starts. */
+const withStore = (target: StoreTarget, run: (store: ObjectStore) => Promise<OpOutcome>): TimedOp => {
+  const store = openStore(target);
+  return { run: () => run(store) };
+};
+
 /** Prepares the measured part of one worker request. */
 export const prepare = async (cluster: Cluster, request: WorkerRequest): Promise<TimedOp> => {
   switch (request.op) {
@@ -140,39 +146,31 @@ export const prepare = async (cluster: Cluster, request: WorkerRequest): Promise
       return { run: async () => ({ items: 0, phase: "ok", errors: 0 }) };
     case "raw-list":
       return { run: () => rawList(cluster, request.namespaces) };
-    case "backup": {
-      const store = openStore(request.store);
-      return {
-        async run() {
-          const result = await backup({
-            cluster,
-            store,
-            name: request.name,
-            includedNamespaces: [...request.namespaces],
-            actions: noopActions(request.actions),
-            listConcurrency: LIST_CONCURRENCY,
-            pageSize: PAGE_SIZE,
-          });
-          return { items: result.counts.itemsBackedUp, phase: result.phase, errors: result.counts.errors };
-        },
-      };
-    }
+    case "backup":
+      return withStore(request.store, async (store) => {
+        const result = await backup({
+          cluster,
+          store,
+          name: request.name,
+          includedNamespaces: [...request.namespaces],
+          actions: noopActions(request.actions),
+          listConcurrency: LIST_CONCURRENCY,
+          pageSize: PAGE_SIZE,
+        });
+        return { items: result.counts.itemsBackedUp, phase: result.phase, errors: result.counts.errors };
+      });
     case "raw-create":
       return prepareRawCreate(cluster, request.mapping);
-    case "restore": {
-      const store = openStore(request.store);
-      return {
-        async run() {
-          const result = await restore({
-            cluster,
-            store,
-            backupName: request.backupName,
-            namespaceMapping: request.mapping,
-            concurrency: CREATE_CONCURRENCY,
-          });
-          return { items: result.counts.itemsRestored, phase: result.phase, errors: result.counts.errors };
-        },
-      };
-    }
+    case "restore":
+      return withStore(request.store, async (store) => {
+        const result = await restore({
+          cluster,
+          store,
+          backupName: request.backupName,
+          namespaceMapping: request.mapping,
+          concurrency: CREATE_CONCURRENCY,
+        });
+        return { items: result.counts.itemsRestored, phase: result.phase, errors: result.counts.errors };
+      });
   }
 };
