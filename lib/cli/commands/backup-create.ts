@@ -15,15 +15,14 @@ import type { FlagSpec } from "../types.ts";
 import { backupFromSchedule } from "./backup-from-schedule.ts";
 import { filterFlags, filterOptions, LOCATION_FLAG, runCreate, selectorFlags, waitFlag } from "./create.ts";
 import { FS_BACKUP_FLAGS } from "./pod-volumes.ts";
-import { listFlag } from "./shared.ts";
+import { booleanFlag, listFlag, stringFlag } from "./shared.ts";
 
 const FLAGS: readonly FlagSpec[] = [
   ...filterFlags({ included: "to include", excluded: "to exclude" }),
-  {
-    name: "include-cluster-resources",
-    type: "boolean",
-    description: "include cluster-scoped resources (=false: none; absent: only for whole-cluster backups)",
-  },
+  booleanFlag(
+    "include-cluster-resources",
+    "include cluster-scoped resources (=false: none; absent: only for whole-cluster backups)",
+  ),
   listFlag(
     "include-cluster-scoped-resources",
     "cluster-scoped resources to include (new-style filter)",
@@ -45,25 +44,15 @@ const FLAGS: readonly FlagSpec[] = [
     "RESOURCES",
   ),
   ...selectorFlags("only items matching this label selector"),
-  {
-    name: "ttl",
-    type: "string",
-    placeholder: "DURATION",
-    description: "how long to keep the backup (default 720h0m0s)",
-  },
+  stringFlag("ttl", "how long to keep the backup (default 720h0m0s)", "DURATION"),
   listFlag("labels", "labels of the backup, k=v,k2=v2", "MAP"),
   listFlag("annotations", "annotations of the backup, k=v,k2=v2", "MAP"),
-  {
-    name: "ordered-resources",
-    type: "string",
-    placeholder: "MAP",
-    description: "back up these items first, e.g. 'pods=ns1/a,ns1/b;persistentvolumes=pv1'",
-  },
-  {
-    name: "snapshot-volumes",
-    type: "boolean",
-    description: "snapshot PVs (=false: none; absent: when there are snapshot locations)",
-  },
+  stringFlag(
+    "ordered-resources",
+    "back up these items first, e.g. 'pods=ns1/a,ns1/b;persistentvolumes=pv1'",
+    "MAP",
+  ),
+  booleanFlag("snapshot-volumes", "snapshot PVs (=false: none; absent: when there are snapshot locations)"),
   listFlag(
     "volume-snapshot-locations",
     "where PVs are snapshotted: names from snapshot-location create, or NAME=PROVIDER[?KEY=VALUE&…] (default: every configured one)",

@@ -16,21 +16,15 @@ import { restoreProgressLine } from "../progress.ts";
 import type { FlagSpec } from "../types.ts";
 import { filterFlags, filterOptions, LOCATION_FLAG, runCreate, selectorFlags, waitFlag } from "./create.ts";
 import { FS_BACKUP_FLAGS } from "./pod-volumes.ts";
-import { listFlag } from "./shared.ts";
+import { booleanFlag, listFlag, stringFlag } from "./shared.ts";
 
 const FLAGS: readonly FlagSpec[] = [
-  {
-    name: "from-backup",
-    type: "string",
-    placeholder: "BACKUP",
-    description: "backup to restore from (exactly one of --from-backup and --from-schedule)",
-  },
-  {
-    name: "from-schedule",
-    type: "string",
-    placeholder: "SCHEDULE",
-    description: "restore the newest Completed backup of this schedule",
-  },
+  stringFlag(
+    "from-backup",
+    "backup to restore from (exactly one of --from-backup and --from-schedule)",
+    "BACKUP",
+  ),
+  stringFlag("from-schedule", "restore the newest Completed backup of this schedule", "SCHEDULE"),
   ...filterFlags({ included: "to restore", excluded: "not to restore" }),
   {
     name: "include-cluster-resources",
@@ -40,41 +34,27 @@ const FLAGS: readonly FlagSpec[] = [
   },
   ...selectorFlags("only items whose backed-up labels match this selector"),
   listFlag("namespace-mappings", "restore namespaces under other names, old:new,old2:new2", "MAP"),
-  {
-    name: "existing-resource-policy",
-    type: "string",
-    placeholder: "POLICY",
-    description: "objects that exist and differ: none (warn, default) or update (merge-patch)",
-  },
-  {
-    name: "restore-volumes",
-    type: "boolean",
-    description: "restore volumes from snapshots (=false disables it)",
-  },
+  stringFlag(
+    "existing-resource-policy",
+    "objects that exist and differ: none (warn, default) or update (merge-patch)",
+    "POLICY",
+  ),
+  booleanFlag("restore-volumes", "restore volumes from snapshots (=false disables it)"),
   listFlag(
     "volume-snapshot-locations",
     "locations of the backup's snapshots: names or NAME=PROVIDER[?KEY=VALUE&…] (default: every configured one)",
     "LOCATIONS",
   ),
-  { name: "preserve-nodeports", type: "boolean", description: "keep Services' node ports" },
+  booleanFlag("preserve-nodeports", "keep Services' node ports"),
   listFlag("status-include-resources", "resources whose status is restored too", "RESOURCES"),
   listFlag("status-exclude-resources", "resources whose status is not restored", "RESOURCES"),
-  {
-    name: "resource-priorities",
-    type: "string",
-    placeholder: "LIST",
-    description: "restore order for this restore: 'a,b,-,c' (high ones, '-', low ones)",
-  },
-  {
-    name: "dry-run",
-    type: "boolean",
-    description: "plan only (server-side dry run): print what would be done, write nothing",
-  },
-  {
-    name: "show-skipped",
-    type: "boolean",
-    description: "with --dry-run, also list the items left out by filters",
-  },
+  stringFlag(
+    "resource-priorities",
+    "restore order for this restore: 'a,b,-,c' (high ones, '-', low ones)",
+    "LIST",
+  ),
+  booleanFlag("dry-run", "plan only (server-side dry run): print what would be done, write nothing"),
+  booleanFlag("show-skipped", "with --dry-run, also list the items left out by filters"),
   LOCATION_FLAG,
   waitFlag("restore"),
   ...FS_BACKUP_FLAGS,

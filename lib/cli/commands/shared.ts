@@ -60,3 +60,18 @@ export const listFlag = (name: string, description: string, placeholder = "LIST"
   placeholder,
   description,
 });
+
+/** A string flag shown as `--name PLACEHOLDER`. */
+export const stringFlag = (name: string, description: string, placeholder: string): FlagSpec => ({
+  name,
+  type: "string",
+  placeholder,
+  description,
+});
+
+/** A boolean flag: `--name`, `--name=true`, `--name=false`. */
+export const booleanFlag = (name: string, description: string): FlagSpec => ({
+  name,
+  type: "boolean",
+  description,
+});
