@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parse } from "yaml";
 import { ConfigError } from "../errors.ts";
+import { isRecord } from "../util/is-record.ts";
 
 /** A `clusters[].cluster` entry, paths absolute. */
 export interface KubeconfigCluster {
@@ -116,7 +117,7 @@ class Fields {
     const value = raw[field];
     if (value === undefined || value === null || (typeof value === "string" && NULLS.has(value)))
       return undefined;
-    return isMap(value) ? value : this.fail(field, "a map", value);
+    return isRecord(value) ? value : this.fail(field, "a map", value);
   }
   list(raw: Raw, field: string): unknown[] {
     const value = raw[field];
@@ -129,14 +130,11 @@ class Fields {
   }
 }
 
-const isMap = (value: unknown): value is Raw =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** `[{ name, <kind>: {...} }]` → named entries; entries without a name are skipped, as client-go does. */
 const named = (fields: Fields, raw: Raw, list: string, kind: string): [string, Raw, Fields][] =>
   fields.list(raw, list).flatMap((entry, index) => {
     const at = new Fields(fields.file, `${list}[${index}].`);
-    if (!isMap(entry)) return at.fail("", `a map { name, ${kind} }`, entry);
+    if (!isRecord(entry)) return at.fail("", `a map { name, ${kind} }`, entry);
     const name = at.string(entry, "name");
     if (name === undefined) return [];
     return [[name, at.map(entry, kind) ?? {}, new Fields(fields.file, `${list}["${name}"].${kind}.`)]];
@@ -145,7 +143,7 @@ const named = (fields: Fields, raw: Raw, list: string, kind: string): [string, R
 const readCluster = (name: string, raw: Raw, f: Fields): KubeconfigCluster => {
   const execExtension = f
     .list(raw, "extensions")
-    .find((e) => isMap(e) && e.name === "client.authentication.k8s.io/exec") as Raw | undefined;
+    .find((e) => isRecord(e) && e.name === "client.authentication.k8s.io/exec") as Raw | undefined;
   return {
     name,
     server: f.string(raw, "server"),
@@ -170,8 +168,8 @@ const readExec = (raw: Raw | undefined, f: Fields): ExecPluginConfig | undefined
     command: command.includes("/") && !isAbsolute(command) ? resolve(dirname(f.file), command) : command,
     args: at.list(raw, "args").map((a) => (typeof a === "string" ? a : at.fail("args", "strings", a))),
     env: at.list(raw, "env").map((e) => {
-      const name = isMap(e) ? at.string(e, "name") : undefined;
-      return name === undefined || !isMap(e)
+      const name = isRecord(e) ? at.string(e, "name") : undefined;
+      return name === undefined || !isRecord(e)
         ? at.fail("env", "a list of { name, value }", e)
         : { name, value: at.string(e, "value") ?? "" };
     }),
@@ -226,7 +224,7 @@ export const parseKubeconfig = (text: string, file: string): Kubeconfig => {
     );
   }
   if (doc === undefined || doc === null || (typeof doc === "string" && NULLS.has(doc))) doc = {};
-  if (!isMap(doc)) {
+  if (!isRecord(doc)) {
     throw new ConfigError(
       `kubeconfig "${file}" is not a valid kubeconfig: expected a YAML map with clusters, users and contexts, found ${Array.isArray(doc) ? "a list" : "a scalar"}`,
     );

@@ -3,6 +3,7 @@
  * apimachinery), so a Backup built in any key order serialises exactly as Velero's does.
  */
 import { SERVER_SET_META_FIELDS } from "../kube/types.ts";
+import { isRecord } from "../util/is-record.ts";
 import type { Backup } from "./types.ts";
 
 const BACKUP_ORDER = ["kind", "apiVersion", "metadata", "spec", "status"];
@@ -71,9 +72,6 @@ const BACKUP_STATUS_ORDER = [
 const PROGRESS_ORDER = ["totalItems", "itemsBackedUp"];
 const HOOK_STATUS_ORDER = ["hooksAttempted", "hooksFailed"];
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** A copy of `obj` with the `order` keys first (in that order), then the rest as they were. */
 export const orderKeys = (
   obj: Record<string, unknown>,
@@ -86,14 +84,14 @@ export const orderKeys = (
 };
 
 const orderNested = (value: unknown, order: readonly string[]): unknown =>
-  isPlainObject(value) ? orderKeys(value, order) : value;
+  isRecord(value) ? orderKeys(value, order) : value;
 
 /** The Backup object with its fields in Velero's (Go struct) order; unknown fields keep their place after. */
 export const orderBackupFields = (backup: Backup): Record<string, unknown> => {
   const top = orderKeys(backup as unknown as Record<string, unknown>, BACKUP_ORDER);
-  if (isPlainObject(top.metadata)) top.metadata = orderKeys(top.metadata, OBJECT_META_ORDER);
-  if (isPlainObject(top.spec)) top.spec = orderKeys(top.spec, BACKUP_SPEC_ORDER);
-  if (isPlainObject(top.status)) {
+  if (isRecord(top.metadata)) top.metadata = orderKeys(top.metadata, OBJECT_META_ORDER);
+  if (isRecord(top.spec)) top.spec = orderKeys(top.spec, BACKUP_SPEC_ORDER);
+  if (isRecord(top.status)) {
     const status = orderKeys(top.status, BACKUP_STATUS_ORDER);
     if (status.progress !== undefined) status.progress = orderNested(status.progress, PROGRESS_ORDER);
     if (status.hookStatus !== undefined)
