@@ -10,54 +10,52 @@ import { splitList } from "../flags.ts";
 import { DEFAULT_STORE_DIR } from "../stores.ts";
 import type { FlagSpec } from "../types.ts";
 import { scriptEnvironment } from "./run.ts";
-
-const flag = (name: string, placeholder: string, description: string): FlagSpec => ({
-  name,
-  type: "string",
-  placeholder,
-  description,
-});
+import { stringFlag } from "./shared.ts";
 
 const FLAGS: readonly FlagSpec[] = [
-  flag(
+  stringFlag(
     "scripts",
-    "DIR",
     "directory of scripts, e.g. a mounted ConfigMap (STOWAGE_SCRIPTS; default /scripts)",
+    "DIR",
   ),
-  flag(
+  stringFlag(
     "namespace",
-    "NS",
     "Lease namespace when neither POD_NAMESPACE nor the in-cluster namespace is known (STOWAGE_NAMESPACE; default stowage)",
-  ),
-  flag(
-    "metrics-addr",
-    "ADDR",
-    "listen address of /healthz, /readyz, /metrics (STOWAGE_METRICS_ADDR; default :8085)",
-  ),
-  flag("identity", "ID", "Lease holder identity (default $POD_NAME, else hostname-pid)"),
-  flag("lease-name", "NAME", "name of the Lease (STOWAGE_LEASE_NAME; default stowage-runner)"),
-  flag("lease-duration", "DURATION", "Lease validity without renewal (STOWAGE_LEASE_DURATION; default 15s)"),
-  flag("renew-deadline", "DURATION", "a leader that cannot renew this long steps down (default 10s)"),
-  flag("retry-period", "DURATION", "time between Lease attempts (default 2s)"),
-  flag(
-    "gc-interval",
-    "DURATION",
-    "time between TTL garbage-collection passes, 0 = off (STOWAGE_GC_INTERVAL; default 1h)",
-  ),
-  flag(
-    "volume-snapshot-locations",
-    "LOCATIONS",
-    "snapshot locations GC deletes backups' snapshots from, NAME=PROVIDER[?K=V&…],… (STOWAGE_VOLUME_SNAPSHOT_LOCATIONS; default: the config file's)",
-  ),
-  flag(
-    "credentials-namespace",
     "NS",
-    "namespace of the restic repository key Secrets GC forgets pod volume snapshots with (STOWAGE_CREDENTIALS_NAMESPACE; default velero)",
   ),
-  flag(
-    "grace-period",
+  stringFlag(
+    "metrics-addr",
+    "listen address of /healthz, /readyz, /metrics (STOWAGE_METRICS_ADDR; default :8085)",
+    "ADDR",
+  ),
+  stringFlag("identity", "Lease holder identity (default $POD_NAME, else hostname-pid)", "ID"),
+  stringFlag("lease-name", "name of the Lease (STOWAGE_LEASE_NAME; default stowage-runner)", "NAME"),
+  stringFlag(
+    "lease-duration",
+    "Lease validity without renewal (STOWAGE_LEASE_DURATION; default 15s)",
     "DURATION",
+  ),
+  stringFlag("renew-deadline", "a leader that cannot renew this long steps down (default 10s)", "DURATION"),
+  stringFlag("retry-period", "time between Lease attempts (default 2s)", "DURATION"),
+  stringFlag(
+    "gc-interval",
+    "time between TTL garbage-collection passes, 0 = off (STOWAGE_GC_INTERVAL; default 1h)",
+    "DURATION",
+  ),
+  stringFlag(
+    "volume-snapshot-locations",
+    "snapshot locations GC deletes backups' snapshots from, NAME=PROVIDER[?K=V&…],… (STOWAGE_VOLUME_SNAPSHOT_LOCATIONS; default: the config file's)",
+    "LOCATIONS",
+  ),
+  stringFlag(
+    "credentials-namespace",
+    "namespace of the restic repository key Secrets GC forgets pod volume snapshots with (STOWAGE_CREDENTIALS_NAMESPACE; default velero)",
+    "NS",
+  ),
+  stringFlag(
+    "grace-period",
     "on SIGTERM, how long a running run may finish before it is aborted (STOWAGE_GRACE_PERIOD; default 25s)",
+    "DURATION",
   ),
 ];
 
