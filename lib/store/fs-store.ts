@@ -20,13 +20,8 @@ import { checkedStore } from "./checked-store.ts";
 import { errnoCode, fsError } from "./fs-errors.ts";
 import { entries, hasKeys, NOT_FOUND, TEMP_FILE_PREFIX, walk } from "./fs-walk.ts";
 import { commonPrefixesOf, validateKey } from "./keys.ts";
-import {
-  isInMemoryBody,
-  type ObjectBody,
-  type ObjectStore,
-  type PutOptions,
-  toBuffer,
-} from "./object-store.ts";
+import type { ObjectBody, ObjectStore, PutOptions } from "./object-store.ts";
+import { isInMemoryBody, toBuffer } from "./object-store.ts";
 
 export { TEMP_FILE_PREFIX } from "./fs-walk.ts";
 

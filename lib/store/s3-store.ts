@@ -9,13 +9,8 @@ import type { ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { ConfigError, StoreError } from "../errors.ts";
 import { checkedStore } from "./checked-store.ts";
 import { compareKeys } from "./keys.ts";
-import {
-  isInMemoryBody,
-  type ObjectBody,
-  type ObjectStore,
-  type PutOptions,
-  toBuffer,
-} from "./object-store.ts";
+import type { ObjectBody, ObjectStore, PutOptions } from "./object-store.ts";
+import { isInMemoryBody, toBuffer } from "./object-store.ts";
 import { isS3NotFound, redactEndpoint, type S3ErrorContext, s3Error, s3ErrorInfo } from "./s3-errors.ts";
 import { buildS3Client, normalizeS3Options, type S3StoreOptions } from "./s3-options.ts";
 
