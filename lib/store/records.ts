@@ -50,9 +50,8 @@ export const listRestores = async (store: ObjectStore): Promise<RestoreRecord[]>
       catalog.getRestoreRecord(name).catch(() => undefined),
     ),
   );
-  return records
-    .filter((r): r is RestoreRecord => r !== undefined)
-    .sort((a, b) => ((a.status.startTimestamp ?? "") < (b.status.startTimestamp ?? "") ? 1 : -1));
+  const recorded = records.filter((r): r is RestoreRecord => r !== undefined);
+  return newestFirst(recorded, (r) => r.status.startTimestamp ?? "");
 };
 
 /** One restore's record and results; StoreError `ERR_NOT_FOUND` when it does not exist. */
