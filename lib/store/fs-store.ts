@@ -8,9 +8,13 @@
  * several concurrent writers wins. On filesystems without hard links (some FUSE/SMB mounts) it falls back
  * to check-then-rename, where two writers racing on the same key within microseconds may both succeed.
  * Not safe for several hosts sharing one NFS directory; use S3 for that.
+ *
+ * Backups hold Secrets, so every file the store writes is 0600 and every directory it creates 0700,
+ * whatever the process umask (modes are set explicitly after create); directories that already exist
+ * keep their mode.
  */
 import { randomBytes } from "node:crypto";
-import { type FileHandle, link, mkdir, open, rename, rmdir, stat, unlink } from "node:fs/promises";
+import { chmod, type FileHandle, link, mkdir, open, rename, rmdir, stat, unlink } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -24,6 +28,27 @@ import type { ObjectBody, ObjectStore, PutOptions } from "./object-store.ts";
 import { isInMemoryBody, toBuffer } from "./object-store.ts";
 
 export { TEMP_FILE_PREFIX } from "./fs-walk.ts";
+
+/** Mode of every object file {@link fsStore} writes: owner read/write only. */
+const FS_STORE_FILE_MODE = 0o600;
+/** Mode of every directory {@link fsStore} creates: owner only. */
+const FS_STORE_DIR_MODE = 0o700;
+
+/**
+ * Creates `dir` and its missing parents as {@link FS_STORE_DIR_MODE}, whatever the umask; directories
+ * that already exist are left as they are.
+ */
+const makeDirectories = async (dir: string): Promise<void> => {
+  const first = await mkdir(dir, { recursive: true, mode: FS_STORE_DIR_MODE });
+  if (first === undefined) return;
+  // mkdir's mode is masked by the umask: set it on each directory created, from `first` down to `dir`.
+  const created: string[] = [];
+  for (let d = dir; d.length >= first.length; d = dirname(d)) {
+    created.push(d);
+    if (d === first || dirname(d) === d) break;
+  }
+  for (const d of created.reverse()) await chmod(d, FS_STORE_DIR_MODE);
+};
 
 /** Options of {@link fsStore}. */
 export interface FsStoreOptions {
@@ -89,8 +114,16 @@ export const fsStore = (dir: string, options: FsStoreOptions = {}): ObjectStore 
     for (let attempt = 1; ; attempt++) {
       const tmp = join(parent, `${TEMP_FILE_PREFIX}${process.pid}-${randomBytes(8).toString("hex")}`);
       try {
-        await mkdir(parent, { recursive: true });
-        return { tmp, handle: await open(tmp, "wx", 0o644) };
+        await makeDirectories(parent);
+        const handle = await open(tmp, "wx", FS_STORE_FILE_MODE);
+        try {
+          await handle.chmod(FS_STORE_FILE_MODE); // open's mode is masked by the umask
+        } catch (error) {
+          await handle.close();
+          await unlink(tmp).catch(() => {});
+          throw error;
+        }
+        return { tmp, handle };
       } catch (error) {
         if (errnoCode(error) !== "ENOENT" || attempt >= 5) throw error;
       }

@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import {
   backup,
@@ -9,9 +13,10 @@ import {
   StoreError,
   ValidationError,
 } from "../../lib/index.ts";
-import { decodeJsonGz, getBuffer, getText } from "../../lib/store/index.ts";
+import { decodeJsonGz, fsStore, getBuffer, getText } from "../../lib/store/index.ts";
 import { seedNginxExample } from "../support/fixtures.ts";
 import { connectTest, makeNamespace } from "../support/kube.ts";
+import { modesUnder, withUmask } from "../support/modes.ts";
 import { tempFsStore, tempS3Store } from "../support/stores.ts";
 import { checkLayout, readTarball } from "../support/tarball.ts";
 
@@ -235,6 +240,38 @@ describe("backup() validation and item actions", () => {
     );
     const logs = await getText(store, "backups/act/act-logs.gz").catch(() => "");
     assert.equal(typeof logs, "string");
+  });
+});
+
+describe("backup() into a directory store under umask 022", () => {
+  test("leaves no file or directory readable by group or others (the tarball holds Secrets)", async () => {
+    const cluster = await connectTest();
+    const ns = await makeNamespace(cluster, "private");
+    await seedNginxExample(cluster, ns);
+    const dir = mkdtempSync(join(tmpdir(), "stowage-private-"));
+    try {
+      const root = join(dir, "store");
+      const result = await withUmask(0o022, () =>
+        backup({
+          cluster,
+          store: fsStore(root, { prefix: "velero" }),
+          name: `${ns}-private`,
+          includedNamespaces: [ns],
+        }),
+      );
+      assert.equal(result.phase, "Completed", JSON.stringify(result.errors));
+      const modes = modesUnder(root);
+      assert.ok(
+        modes.some(([rel]) => rel.endsWith(".tar.gz")),
+        "the tarball was written",
+      );
+      assert.deepEqual(
+        modes.filter(([, mode]) => (mode & 0o077) !== 0).map(([rel, mode]) => `${rel} ${mode.toString(8)}`),
+        [],
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

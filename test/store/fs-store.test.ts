@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { ConfigError, StoreError, ValidationError } from "../../lib/errors.ts";
 import { fsStore, TEMP_FILE_PREFIX } from "../../lib/store/fs-store.ts";
 import { getText, listAll } from "../../lib/store/object-store.ts";
+import { modesUnder, withUmask } from "../support/modes.ts";
 import { objectStoreContract } from "./store-contract.ts";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "stowage-fs-store-"));
@@ -152,6 +153,53 @@ describe("fsStore", () => {
       await store.put("backups/b1/b1-logs.gz", "log");
       const url = await store.signedUrl("backups/b1/b1-logs.gz", 600);
       assert.equal(await readFile(fileURLToPath(url), "utf8"), "log");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  for (const mask of [0o000, 0o022, 0o277]) {
+    it(`writes files 0600 and creates directories 0700 under umask ${mask.toString(8).padStart(3, "0")}`, async () => {
+      const dir = tempDir();
+      try {
+        const root = join(dir, "store");
+        await withUmask(mask, async () => {
+          const store = fsStore(root, { prefix: "team-a" });
+          await store.put("backups/b1/b1.tar.gz", "secret data");
+          const body = new PassThrough();
+          const pending = store.put("backups/b1/b1-logs.gz", body);
+          body.end("streamed");
+          await pending;
+          await store.put("backups/b1/b1.tar.gz", "replaced", { ifNoneMatch: false });
+        });
+        const modes = modesUnder(root);
+        const wrong = modes.filter(([rel, mode]) => {
+          const isFile = rel.endsWith(".gz");
+          return mode !== (isFile ? 0o600 : 0o700);
+        });
+        assert.deepEqual(wrong, [], "every file is 0600 and every directory 0700");
+        assert.equal(modes.length, 6);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it("keeps using a store whose existing directories are 0755", async () => {
+    const dir = tempDir();
+    try {
+      await mkdir(join(dir, "backups", "b1"), { recursive: true });
+      await chmod(join(dir, "backups"), 0o755);
+      await chmod(join(dir, "backups", "b1"), 0o755);
+      writeFileSync(join(dir, "backups", "b1", "old.json"), "{}", { mode: 0o644 });
+      const store = fsStore(dir);
+      assert.equal(await getText(store, "backups/b1/old.json"), "{}");
+      await store.put("backups/b1/new.json", "[]");
+      assert.equal(await getText(store, "backups/b1/new.json"), "[]");
+      assert.equal((await stat(join(dir, "backups", "b1"))).mode & 0o777, 0o755, "existing modes are kept");
+      assert.equal((await stat(join(dir, "backups", "b1", "new.json"))).mode & 0o777, 0o600);
+      await store.delete("backups/b1/old.json");
+      assert.deepEqual(await listAll(store, ""), ["backups/b1/new.json"]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
