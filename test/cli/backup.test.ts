@@ -180,6 +180,9 @@ for (const c of cases) {
       ok(await run(["--force"]), "download --force");
       ok(await run(["-o", "copy.tgz"]), "download -o");
       assert.equal(statSync(join(cwd, "copy.tgz")).size, statSync(file).size);
+      for (const downloaded of [file, join(cwd, "copy.tgz")]) {
+        assert.equal(statSync(downloaded).mode & 0o777, 0o600, `${downloaded} is readable by its owner only`);
+      }
     });
 
     test("delete needs --confirm without a terminal, then removes the backup and the restores made from it", async () => {

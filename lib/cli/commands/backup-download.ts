@@ -1,6 +1,5 @@
 /** `stowage backup download NAME [-o FILE] [--force]`: the backup's tarball, streamed to a file. */
-import { createWriteStream } from "node:fs";
-import { access, rename, rm } from "node:fs/promises";
+import { access, type FileHandle, open, rename, rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { openCatalog } from "../../store/index.ts";
@@ -15,12 +14,27 @@ const exists = (path: string): Promise<boolean> =>
     () => false,
   );
 
+/** Mode of the downloaded tarball: it holds the backup's Secrets, so owner read/write only. */
+const DOWNLOAD_MODE = 0o600;
+
+/** Creates `path` (which must not exist) as {@link DOWNLOAD_MODE}, whatever the umask. */
+const createPrivate = async (path: string): Promise<FileHandle> => {
+  const handle = await open(path, "wx", DOWNLOAD_MODE);
+  try {
+    await handle.chmod(DOWNLOAD_MODE); // open's mode is masked by the umask
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+};
+
 /** `stowage backup download`. */
 export const backupDownload: CommandSpec = {
   path: ["backup", "download"],
   summary: "Download a backup's tarball",
   description:
-    "Writes <name>.tar.gz (Velero's archive, still gzipped) to a file. The file appears only when complete.",
+    "Writes <name>.tar.gz (Velero's archive, still gzipped) to a file readable by its owner only (0600). The file appears only when complete.",
   args: { usage: "NAME", min: 1, max: 1 },
   flags: [
     {
@@ -45,7 +59,12 @@ export const backupDownload: CommandSpec = {
     await requireBackup(catalog, name);
     const temp = `${file}.${process.pid}.download`;
     try {
-      await pipeline(await catalog.getBackupContents(name), createWriteStream(temp, { flags: "wx" }));
+      const contents = await catalog.getBackupContents(name);
+      const handle = await createPrivate(temp).catch((error: unknown) => {
+        contents.destroy();
+        throw error;
+      });
+      await pipeline(contents, handle.createWriteStream());
       await rename(temp, file);
     } catch (error) {
       await rm(temp, { force: true });
