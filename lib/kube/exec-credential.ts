@@ -41,21 +41,35 @@ const clusterInfo = (cluster: KubeconfigCluster, caPem: Buffer | undefined) => (
 
 const describe = (config: ExecPluginConfig) => `exec plugin "${config.command}"`;
 
+/**
+ * Reads the plugin's stdout as an ExecCredential. Errors say what was wrong and how many bytes arrived,
+ * never what the plugin printed: that may hold a token.
+ */
 const parseCredential = (stdout: string, config: ExecPluginConfig, apiVersion: string): ExecCredential => {
+  const received = `${Buffer.byteLength(stdout)} bytes`;
   const fail = (problem: string): never => {
     throw new ConfigError(
-      `${describe(config)} printed ${problem}: expected an ExecCredential (${apiVersion}) with status.token or status.clientCertificateData and clientKeyData`,
+      `${describe(config)} printed ${problem} (${received} received, not shown as they may hold a secret): expected an ExecCredential (${apiVersion}) with status.token or status.clientCertificateData and clientKeyData; run the plugin by hand to see its output`,
     );
   };
   let output: unknown;
   try {
     output = JSON.parse(stdout);
   } catch {
-    return fail(`no JSON (${JSON.stringify(stdout.slice(0, 80))})`);
+    return fail(stdout.trim() === "" ? "nothing" : "something that is not JSON");
   }
   const o = output as { apiVersion?: unknown; kind?: unknown; status?: Record<string, unknown> };
-  if (o?.kind !== "ExecCredential") return fail(`kind ${JSON.stringify(o?.kind)}`);
-  if (o.apiVersion !== apiVersion) return fail(`apiVersion ${JSON.stringify(o.apiVersion)}`);
+  if (o === null || typeof o !== "object" || Array.isArray(o)) return fail("JSON that is not an object");
+  if (o.kind !== "ExecCredential") return fail(`an object whose kind is not "ExecCredential"`);
+  if (o.apiVersion !== apiVersion) {
+    // Only a well-known apiVersion is quoted; anything else could be part of a credential.
+    const known = typeof o.apiVersion === "string" && API_VERSIONS.has(o.apiVersion);
+    return fail(
+      known
+        ? `apiVersion ${JSON.stringify(o.apiVersion)} instead of ${JSON.stringify(apiVersion)}`
+        : `an apiVersion that is not ${JSON.stringify(apiVersion)}`,
+    );
+  }
   const status = o.status ?? {};
   const text = (key: string) =>
     typeof status[key] === "string" && status[key] !== "" ? status[key] : undefined;
@@ -65,10 +79,11 @@ const parseCredential = (stdout: string, config: ExecPluginConfig, apiVersion: s
   if ((clientCertificate === undefined) !== (clientKey === undefined))
     fail("only one of clientCertificateData and clientKeyData");
   if (token === undefined && clientCertificate === undefined)
-    fail("neither a token nor a client certificate");
+    fail("neither status.token nor a client certificate");
   const expiry = text("expirationTimestamp");
   const expiresAt = expiry === undefined ? undefined : Date.parse(expiry);
-  if (expiresAt !== undefined && Number.isNaN(expiresAt)) fail(`an invalid expirationTimestamp ${expiry}`);
+  if (expiresAt !== undefined && Number.isNaN(expiresAt))
+    fail("a status.expirationTimestamp that is not an RFC 3339 time");
   return { token, clientCertificate, clientKey, expiresAt };
 };
 

@@ -136,8 +136,56 @@ describe("exec credential plugins", () => {
     };
     await assert.rejects(
       attempt("garbage", script("garbage.sh", "echo hello")),
-      rejectsWith(/printed no JSON \("hello\\n"\)/),
+      rejectsWith(
+        /printed something that is not JSON \(6 bytes received, not shown as they may hold a secret\)/,
+      ),
     );
+    // Whatever is wrong with the output, the error never quotes it: it may hold a token.
+    const token = "k8s-aws-v1.c2VjcmV0LXRva2VuLXZhbHVlLXRoYXQtbXVzdC1uZXZlci1sZWFr";
+    const leaks: Array<[string, string, RegExp]> = [
+      ["invalid-json", `token: ${token}`, /printed something that is not JSON \(\d+ bytes received/],
+      [
+        "truncated-json",
+        `{"kind":"ExecCredential","status":{"token":"${token}"`,
+        /printed something that is not JSON/,
+      ],
+      [
+        "wrong-kind",
+        `{"kind":"${token}","apiVersion":"client.authentication.k8s.io/v1beta1"}`,
+        /kind is not "ExecCredential"/,
+      ],
+      [
+        "wrong-api-version",
+        `{"kind":"ExecCredential","apiVersion":"${token}","status":{"token":"${token}"}}`,
+        /an apiVersion that is not "client.authentication.k8s.io\/v1beta1"/,
+      ],
+      [
+        "no-token",
+        `{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","status":{"expirationTimestamp":"${token}"}}`,
+        /neither status.token nor a client certificate/,
+      ],
+      [
+        "bad-expiry",
+        `{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","status":{"token":"${token}","expirationTimestamp":"${token}"}}`,
+        /status.expirationTimestamp that is not an RFC 3339 time/,
+      ],
+    ];
+    for (const [name, output, pattern] of leaks) {
+      await assert.rejects(
+        attempt(name, script(`${name}.sh`, `printf '%s' '${output}'`)),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError, String(error));
+          assert.match(error.message, pattern);
+          assert.match(error.message, new RegExp(`\\(${Buffer.byteLength(output)} bytes received`));
+          assert.ok(
+            !error.message.includes(token.slice(0, 20)),
+            `${name}: the error does not quote the output`,
+          );
+          assert.ok(!String(error.stack).includes(token.slice(0, 20)), `${name}: nor does its stack`);
+          return true;
+        },
+      );
+    }
     await assert.rejects(
       attempt("failing", script("failing.sh", "echo 'token expired, run: login' >&2; exit 3")),
       rejectsWith(/exec plugin ".*failing\.sh" failed \(.*\): token expired, run: login/),
