@@ -5,7 +5,7 @@
  */
 import type { BackupItemAction } from "../actions/types.ts";
 import type { ValidationError } from "../errors.ts";
-import type { ResolvedFilters } from "../filters/index.ts";
+import { labelsProblems, type ResolvedFilters } from "../filters/index.ts";
 import type { Cluster } from "../kube/client.ts";
 import type { Discovery } from "../kube/discovery.ts";
 import type { PodVolumeOptions } from "../podvolume/options.ts";
@@ -69,7 +69,8 @@ export interface ResolvedBackupOptions extends ResolvedRunOptions, RecordedBacku
  * Normalises `backup()`'s options against the cluster's discovery: copies them, applies the defaults,
  * checks every option and builds the spec to record. Reads nothing and writes nothing.
  *
- * @throws ValidationError listing every problem (name, ttl, filters, snapshot locations, numbers)
+ * @throws ValidationError listing every problem (name, ttl, labels (Kubernetes label syntax), filters,
+ *   snapshot locations, numbers)
  */
 export const resolveBackupOptions = (input: BackupOptions, discovery: Discovery): ResolvedBackupOptions => {
   const options: BackupOptions = { ...input };
@@ -82,6 +83,7 @@ export const resolveBackupOptions = (input: BackupOptions, discovery: Discovery)
   } catch (error) {
     problems.push(...(error as ValidationError).problems);
   }
+  problems.push(...labelsProblems(options.labels, "labels"));
   const filters = checkFilters(discovery, options, problems);
   const snapshotLocations = checkSnapshotLocations(options.volumeSnapshotLocations, problems, {
     onePerProvider: true,

@@ -36,6 +36,7 @@ export {
   type LabelSelectorOperator,
   type LabelSelectorRequirementLike,
   type Labels,
+  labelsProblems,
   matchesLabels,
   parseLabelSelector,
 } from "./labels.ts";

@@ -54,6 +54,28 @@ const valueProblem = (key: string, value: string): string | undefined =>
     ? `value "${value}" of key "${key}" is not a valid label value: expected at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit (or empty)`
     : undefined;
 
+/**
+ * The problems with `labels` as an object's `metadata.labels` (Kubernetes label key and value syntax),
+ * each starting with `field` (e.g. `labels`); `[]` when they are valid or not given.
+ */
+export const labelsProblems = (labels: unknown, field: string): string[] => {
+  if (labels === undefined) return [];
+  if (typeof labels !== "object" || labels === null || Array.isArray(labels))
+    return [
+      `${field}: expected an object of label keys to string values, received ${Array.isArray(labels) ? "an array" : labels === null ? "null" : typeof labels}`,
+    ];
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(labels)) {
+    const problem =
+      keyProblem(key) ??
+      (typeof value === "string"
+        ? valueProblem(key, value)
+        : `value of key "${key}" must be a string, received ${typeof value}`);
+    if (problem !== undefined) problems.push(`${field}: ${problem}`);
+  }
+  return problems;
+};
+
 const requirementProblems = (r: LabelRequirement): string[] =>
   [keyProblem(r.key), ...r.values.map((v) => valueProblem(r.key, v))].filter(
     (p): p is string => p !== undefined,

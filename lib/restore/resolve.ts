@@ -9,9 +9,10 @@ import type { Cluster } from "../kube/client.ts";
 import type { Discovery } from "../kube/discovery.ts";
 import type { PodVolumeOptions } from "../podvolume/options.ts";
 import { checkSnapshotLocations, type ResolvedSnapshotLocation } from "../snapshot/locations.ts";
-import { objectNameProblem } from "../store/names.ts";
+import { namespaceNameProblem, objectNameProblem } from "../store/names.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import {
+  checkNonNegative,
   checkPositive,
   type ResolvedRunOptions,
   resolveRunOptions,
@@ -78,7 +79,8 @@ export interface ResolvedRestoreOptions extends ResolvedRunOptions {
  * Normalises `restore()`'s options against the cluster's discovery: copies them, applies the defaults,
  * checks every option and builds the spec to record. Reads nothing and writes nothing.
  *
- * @throws ValidationError listing every problem (source, policy, names, mapping, filters, locations, numbers)
+ * @throws ValidationError listing every problem (source, policy, names, namespace mapping keys and
+ *   values (namespace names), filters, locations, numbers: `crdTimeoutMs` a finite number ≥ 0)
  */
 export const resolveRestoreOptions = (
   input: RestoreOptions,
@@ -101,8 +103,10 @@ export const resolveRestoreOptions = (
   }
   const namespaceMapping = { ...options.namespaceMapping };
   for (const [from, to] of Object.entries(namespaceMapping)) {
-    const problem = objectNameProblem(to);
-    if (problem) problems.push(`namespaceMapping ${from}:${to}: ${problem}`);
+    const fromProblem = namespaceNameProblem(from);
+    if (fromProblem) problems.push(`namespaceMapping ${from}:${to}: the backed-up namespace ${fromProblem}`);
+    const toProblem = namespaceNameProblem(to);
+    if (toProblem) problems.push(`namespaceMapping ${from}:${to}: the target namespace ${toProblem}`);
   }
   const checked = checkRestoreFilters(discovery, options);
   problems.push(...checked.problems);
@@ -114,6 +118,7 @@ export const resolveRestoreOptions = (
     DEFAULT_SNAPSHOT_TIMEOUT_MS,
   );
   const concurrency = checkPositive(problems, "concurrency", options.concurrency, 16, { integer: true });
+  const crdTimeoutMs = checkNonNegative(problems, "crdTimeoutMs", options.crdTimeoutMs, 60_000);
   throwIfProblems(problems, "restore options");
 
   const filters = checked.value;
@@ -147,7 +152,7 @@ export const resolveRestoreOptions = (
     },
     priorities: options.priorities,
     concurrency,
-    crdTimeoutMs: options.crdTimeoutMs ?? 60_000,
+    crdTimeoutMs,
     spec: {
       ...(options.scheduleName ? { scheduleName: options.scheduleName } : {}),
       includedNamespaces: options.includedNamespaces?.length ? [...options.includedNamespaces] : ["*"],

@@ -28,15 +28,15 @@ export const validateObjectName = (name: unknown, kind: "backup" | "restore" = "
   return name as string;
 };
 
+/** The problem with `namespace` as a namespace name (DNS-1123 label, ≤ 63), or undefined when valid. */
+export const namespaceNameProblem = (namespace: unknown): string | undefined =>
+  typeof namespace !== "string" || namespace.length > 63 || !DNS1123_LABEL.test(namespace)
+    ? `${JSON.stringify(namespace)} must be a DNS-1123 label: at most 63 lower case alphanumeric characters or '-', starting and ending with an alphanumeric character`
+    : undefined;
+
 /** Throws a ValidationError unless `namespace` is a valid namespace name (DNS-1123 label, ≤ 63). */
 export const validateNamespaceName = (namespace: unknown): string => {
-  if (typeof namespace !== "string" || namespace.length > 63 || !DNS1123_LABEL.test(namespace)) {
-    throw new ValidationError(
-      [
-        `${JSON.stringify(namespace)} must be a DNS-1123 label: at most 63 lower case alphanumeric characters or '-', starting and ending with an alphanumeric character`,
-      ],
-      "namespace name",
-    );
-  }
-  return namespace;
+  const problem = namespaceNameProblem(namespace);
+  if (problem !== undefined) throw new ValidationError([problem], "namespace name");
+  return namespace as string;
 };

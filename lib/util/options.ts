@@ -47,6 +47,23 @@ export const checkPositive = (
   return value;
 };
 
+/**
+ * Checks an optional number option, appending to `problems` when it is given and not a finite number
+ * of at least 0; returns it, or `fallback` when it is not given.
+ */
+export const checkNonNegative = (
+  problems: string[],
+  name: string,
+  value: number | undefined,
+  fallback: number,
+): number => {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    problems.push(`${name} must be a finite number of at least 0, got ${describeValue(value)}`);
+  }
+  return value;
+};
+
 /** Throws one ValidationError listing every problem, naming `subject` (`backup "x" options`); else returns. */
 export const throwIfProblems = (problems: readonly string[], subject: string): void => {
   if (problems.length > 0) throw new ValidationError([...problems], subject);

@@ -30,6 +30,58 @@ describe("resolveBackupOptions", () => {
     }
   });
 
+  test("labels must follow Kubernetes' label syntax, every bad key and value listed at once", () => {
+    try {
+      resolveBackupOptions(
+        {
+          cluster,
+          store,
+          name: "nightly",
+          labels: {
+            ok: "fine",
+            "example.com/team": "a_b.c-d",
+            "bad key": "x",
+            "Bad_Prefix/app": "x",
+            tier: "-starts-with-dash",
+            long: "v".repeat(64),
+            count: 3 as unknown as string,
+          },
+          pageSize: 0,
+        },
+        fakeDiscovery(),
+      );
+      assert.fail("expected a ValidationError");
+    } catch (error) {
+      assert.ok(error instanceof ValidationError);
+      assert.deepEqual(
+        error.problems.map((p) => p.replace(/:.*/s, "")),
+        [
+          "labels",
+          "labels",
+          "labels",
+          "labels",
+          "labels",
+          "pageSize must be a positive integer, got 0 (number)",
+        ],
+      );
+      assert.match(error.problems[0]!, /^labels: key "bad key" is not a valid label key/);
+      assert.match(error.problems[1]!, /^labels: key "Bad_Prefix\/app" has an invalid prefix/);
+      assert.match(
+        error.problems[2]!,
+        /^labels: value "-starts-with-dash" of key "tier" is not a valid label value/,
+      );
+      assert.match(error.problems[3]!, /^labels: value "v{64}" of key "long" is not a valid label value/);
+      assert.equal(error.problems[4], 'labels: value of key "count" must be a string, received number');
+    }
+    assert.throws(
+      () =>
+        resolveBackupOptions({ cluster, store, name: "nightly", labels: ["a"] as never }, fakeDiscovery()),
+      (error: unknown) =>
+        error instanceof ValidationError &&
+        error.problems[0] === "labels: expected an object of label keys to string values, received an array",
+    );
+  });
+
   test("defaults, labels and the recorded spec", () => {
     const resolved = resolveBackupOptions(
       { cluster, store, name: "nightly", includedNamespaces: ["shop"], labels: { team: "a" } },

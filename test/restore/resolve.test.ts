@@ -36,6 +36,64 @@ describe("resolveRestoreOptions", () => {
     }
   });
 
+  test("namespaceMapping keys and values must be namespace names; crdTimeoutMs a finite number ≥ 0", () => {
+    try {
+      resolveRestoreOptions(
+        {
+          cluster,
+          store,
+          backupName: "b1",
+          namespaceMapping: {
+            shop: "shop-copy",
+            "Shop.Old": "shop2",
+            web: "web.copy",
+            "*": "all",
+            ["a".repeat(64)]: "ok",
+          },
+          crdTimeoutMs: Number.POSITIVE_INFINITY,
+        },
+        fakeDiscovery(),
+      );
+      assert.fail("expected a ValidationError");
+    } catch (error) {
+      assert.ok(error instanceof ValidationError);
+      assert.equal(error.problems.length, 5, error.message);
+      assert.match(
+        error.problems[0]!,
+        /^namespaceMapping Shop.Old:shop2: the backed-up namespace "Shop.Old" must be a DNS-1123 label/,
+      );
+      assert.match(
+        error.problems[1]!,
+        /^namespaceMapping web:web.copy: the target namespace "web.copy" must be a DNS-1123 label/,
+      );
+      assert.match(error.problems[2]!, /^namespaceMapping \*:all: the backed-up namespace "\*"/);
+      assert.match(error.problems[3]!, /^namespaceMapping a{64}:ok: the backed-up namespace/);
+      assert.equal(
+        error.problems[4],
+        "crdTimeoutMs must be a finite number of at least 0, got Infinity (number)",
+      );
+    }
+    for (const crdTimeoutMs of [-1, Number.NaN, "5" as unknown as number]) {
+      assert.throws(
+        () => resolveRestoreOptions({ cluster, store, backupName: "b1", crdTimeoutMs }, fakeDiscovery()),
+        (error: unknown) =>
+          error instanceof ValidationError &&
+          /^crdTimeoutMs must be a finite number of at least 0/.test(error.problems[0]!),
+        String(crdTimeoutMs),
+      );
+    }
+    assert.equal(
+      resolveRestoreOptions({ cluster, store, backupName: "b1", crdTimeoutMs: 0 }, fakeDiscovery())
+        .crdTimeoutMs,
+      0,
+    );
+    assert.equal(
+      resolveRestoreOptions({ cluster, store, backupName: "b1", crdTimeoutMs: 2500 }, fakeDiscovery())
+        .crdTimeoutMs,
+      2500,
+    );
+  });
+
   test("defaults, and the spec recorded in Velero's field order", () => {
     const resolved = resolveRestoreOptions(
       { cluster, store, backupName: "b1", namespaceMapping: { shop: "shop2" }, restorePVs: false },
