@@ -1,6 +1,7 @@
 import type { ActionSet } from "../actions/registry.ts";
 import { runRestoreActions } from "../actions/run.ts";
 import type { RestoreInfo, RestoreItemAction } from "../actions/types.ts";
+import { AbortError, FormatError } from "../errors.ts";
 import type { ResolvedFilters } from "../filters/index.ts";
 import { restoreSkipReason } from "../filters/index.ts";
 import type { ExtractedArchive } from "../format/extracted-archive.ts";
@@ -9,6 +10,7 @@ import type { ApiResource, Discovery } from "../kube/discovery.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { RunLog } from "../log/run-log.ts";
 import { applyItem } from "./item-apply.ts";
+import { checkIdentity, refusal, scopeProblem } from "./item-checks.ts";
 import { restoreItemStatus } from "./item-status.ts";
 import type { createNamespaceEnsurer } from "./namespaces.ts";
 import { decidePv, type PvDecision, preparePv } from "./pv.ts";
@@ -91,9 +93,21 @@ export const createItemRestorer = (deps: ItemRestorerDeps) => {
     return decision;
   };
 
-  /** admit: the filters, the never-restored rules; the backed-up item when it is to be restored. */
+  /** A refused or failed item: an error against its namespace, the item ended. */
+  const failed = (ctx: ItemContext, message: string): Verdict => {
+    log.error("error restoring item", { ...ctx.fields, error: message });
+    return new Verdict("fail", message);
+  };
+
+  /**
+   * admit: the scope from the target cluster's discovery (the archive's directory must agree), the
+   * filters, the never-restored rules; the backed-up item — an object named as its path names it — when
+   * it is to be restored.
+   */
   const admit = async (ctx: ItemContext): Promise<Verdict | KubeObject> => {
     const { ref, sourceNs } = ctx;
+    const scope = scopeProblem(ref, deps.discovery().forGroupResource(ref.groupResource));
+    if (scope !== undefined) return failed(ctx, scope);
     const decision = filters.resources.includeResource(
       { groupResource: ref.groupResource, namespaced: sourceNs !== undefined },
       { viaAction: ctx.viaAction },
@@ -106,7 +120,15 @@ export const createItemRestorer = (deps: ItemRestorerDeps) => {
     if (sourceNs !== undefined && !filters.namespaces.shouldInclude(sourceNs)) {
       return new Verdict("skip", "filtered: namespace not included");
     }
-    const item = (await archive.readItem(ref)) as KubeObject;
+    let parsed: unknown;
+    try {
+      parsed = await archive.readItem(ref);
+    } catch (error) {
+      if (!(error instanceof FormatError)) throw error;
+      return failed(ctx, refusal(ref, error.message));
+    }
+    const item = checkIdentity(ref, parsed);
+    if (typeof item === "string") return failed(ctx, item);
     ctx.gvk = `${item.apiVersion}/${item.kind}`;
     if (!ctx.viaAction && !filters.labels.matches(item.metadata?.labels))
       return new Verdict("skip", "filtered: labels");
@@ -261,7 +283,19 @@ export const createItemRestorer = (deps: ItemRestorerDeps) => {
       fields: { resource: ref.groupResource, namespace: targetNs, name: ref.name },
       viaAction,
     };
-    const verdict = await stages(ctx);
+    if (deps.signal.aborted) throw new AbortError("the restore was aborted", { cause: deps.signal.reason });
+    let verdict: Verdict;
+    try {
+      verdict = await stages(ctx);
+    } catch (error) {
+      // an abort ends the whole restore; anything else ends this item only
+      if (deps.signal.aborted) {
+        throw error instanceof AbortError
+          ? error
+          : new AbortError("the restore was aborted", { cause: deps.signal.reason ?? error });
+      }
+      verdict = failed(ctx, error instanceof Error ? error.message : String(error));
+    }
     deps.record(
       {
         resource: ref.groupResource,

@@ -20,7 +20,8 @@ const refsOf = (archive: ExtractedArchive, groupResource: string): ItemRef[] => 
 /**
  * Restores every item of the archive in Velero's order (`priorities`, @default Velero's), the items of
  * one group-resource at once (at most `concurrency`). CRDs go first, in their own pass; discovery is
- * then refreshed (`refreshDiscovery`) so their custom resources resolve.
+ * then refreshed (`refreshDiscovery`) so their custom resources resolve. `restoreItem` ends a failed item
+ * itself; its rejection (an abort) stops the restore once the group-resource's items have settled.
  */
 export const restoreInOrder = async (deps: {
   readonly archive: ExtractedArchive;
@@ -37,7 +38,12 @@ export const restoreInOrder = async (deps: {
     : [order];
   for (const pass of passes) {
     for (const gr of pass) {
-      await Promise.all(refsOf(deps.archive, gr).map((ref) => limiter.run(() => deps.restoreItem(ref))));
+      // every item settles before a rejection (an abort) surfaces: none is left running behind it
+      const outcomes = await Promise.allSettled(
+        refsOf(deps.archive, gr).map((ref) => limiter.run(() => deps.restoreItem(ref))),
+      );
+      const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+      if (rejected) throw rejected.reason;
     }
     if (pass[0] === CRD_GROUP_RESOURCE && pass.length === 1) await deps.refreshDiscovery();
   }

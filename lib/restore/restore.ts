@@ -21,7 +21,13 @@ import type { RestoreOptions } from "./options.ts";
 import { restoreInOrder } from "./passes.ts";
 import { createPodVolumeRestorer } from "./pod-volumes.ts";
 import { resolveRestoreOptions, TERMINATING_TIMEOUT_MS } from "./resolve.ts";
-import { createRestoredResourceList, type PlanEntry, type RestoreResult, restoreRecord } from "./result.ts";
+import {
+  createRestoredResourceList,
+  type PlanEntry,
+  type RestorePhase,
+  type RestoreResult,
+  restoreRecord,
+} from "./result.ts";
 import { createRestoreVolumeSnapshots } from "./volume-snapshots.ts";
 
 /** The newest Completed backup of a schedule (label `velero.io/schedule-name`), by start time. */
@@ -45,7 +51,11 @@ const newestOfSchedule = async (store: RestoreOptions["store"], schedule: string
  * server-side dry run, and writes nothing anywhere.
  *
  * Throws only when the whole restore cannot run: invalid options (`ValidationError`), a backup that
- * does not exist or did not complete, or an archive that is hostile or unreadable.
+ * does not exist or did not complete, or an archive that is hostile or unreadable (nothing is recorded
+ * then); or when it is aborted through `signal` (`AbortError`; the restore is recorded as Failed, with
+ * its results and log). An item the archive lies about — filed under a scope the cluster's discovery
+ * contradicts, named or namespaced differently in its JSON than in its path, or not a JSON object — is
+ * refused on its own: an error against its namespace, and the restore ends PartiallyFailed.
  *
  * @example
  * const result = await restore({ cluster, store, backupName: "shop-nightly-20261120020000",
@@ -171,25 +181,9 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
       },
     });
 
-    // restore: in Velero's order, CRDs first
-    await restoreInOrder({
-      archive,
-      discovery,
-      priorities: resolved.priorities,
-      concurrency: resolved.concurrency,
-      restoreItem: (ref) => items.restoreItem(ref),
-      refreshDiscovery: async () => {
-        discovery = await cluster.discovery({ refresh: true });
-      },
-    });
-    await podVolumes.finish();
-    const completed = now();
-    const phase = log.errors > 0 ? "PartiallyFailed" : "Completed";
-    log.info(`restore completed with phase ${phase}`);
-    const results = log.results();
-
-    // persist: sidecar files first, the Restore record last (a dry run writes nothing)
-    if (!dryRun) {
+    /** Sidecar files first, the Restore record last (a dry run writes nothing). */
+    const persist = async (phase: RestorePhase | "Failed", completed: Date): Promise<void> => {
+      if (dryRun) return;
       const record = restoreRecord({
         name,
         uid,
@@ -207,14 +201,43 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
         name,
         {
           logs: await log.finish(),
-          results,
+          results: log.results(),
           resourceList: resourceList.sorted(),
           itemOperations: [],
           volumeInfo: [...volumes.volumeInfo(), ...podVolumes.volumeInfo()],
         },
         record,
       );
+    };
+
+    // restore: in Velero's order, CRDs first; a failed item is an error of its own, so what stops the
+    // run here is an abort (or a failure outside any item): it is still recorded, as Failed
+    try {
+      await restoreInOrder({
+        archive,
+        discovery,
+        priorities: resolved.priorities,
+        concurrency: resolved.concurrency,
+        restoreItem: (ref) => items.restoreItem(ref),
+        refreshDiscovery: async () => {
+          discovery = await cluster.discovery({ refresh: true });
+        },
+      });
+      await podVolumes.finish();
+    } catch (error) {
+      log.error(`restore failed: ${error instanceof Error ? error.message : String(error)}`, {
+        scope: "velero",
+      });
+      log.info("restore completed with phase Failed");
+      // the original error is what the caller needs; a record that cannot be written adds nothing
+      await persist("Failed", now()).catch(() => undefined);
+      throw error;
     }
+    const completed = now();
+    const phase = log.errors > 0 ? "PartiallyFailed" : "Completed";
+    log.info(`restore completed with phase ${phase}`);
+    const results = log.results();
+    await persist(phase, completed);
     return {
       name,
       backupName,

@@ -72,7 +72,8 @@ export const restoreRecord = (init: {
   readonly uid: string;
   readonly backupName: string;
   readonly spec: Record<string, unknown>;
-  readonly phase: RestorePhase;
+  /** `Failed` only in the record of a restore that stopped (aborted, or an error outside any item). */
+  readonly phase: RestorePhase | "Failed";
   readonly started: string;
   readonly completed: string;
   readonly warnings: number;
