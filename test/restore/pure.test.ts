@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { makeDiscovery } from "../../lib/kube/discovery.ts";
+import { type ApiResource, makeDiscovery } from "../../lib/kube/discovery.ts";
+import { archivePathOf, checkIdentity, scopeProblem } from "../../lib/restore/item-checks.ts";
 import { orderGroupResources, parsePriorities } from "../../lib/restore/ordering.ts";
 import { decidePv, preparePv } from "../../lib/restore/pv.ts";
 import { addRestoreLabels, isIdentical, resetMetadata, validLabelValue } from "../../lib/restore/reset.ts";
@@ -171,5 +172,49 @@ describe("restore building blocks", () => {
       kind: "PersistentVolumeClaim",
     });
     assert.equal((pv.spec.claimRef as { uid?: string }).uid, "u", "the input is not mutated");
+  });
+});
+
+describe("item checks: what a restore refuses to believe from an archive", () => {
+  const resource = (namespaced: boolean) => ({ namespaced }) as ApiResource;
+  const filed = { groupResource: "configmaps", namespace: "shop", name: "a" };
+
+  test("the archive path of an item, namespaced or cluster-scoped", () => {
+    assert.equal(archivePathOf(filed), "resources/configmaps/namespaces/shop/a.json");
+    assert.equal(archivePathOf({ groupResource: "nodes", name: "n" }), "resources/nodes/cluster/n.json");
+  });
+
+  test("scope: the cluster's discovery decides; unserved resources are not judged here", () => {
+    assert.equal(scopeProblem(filed, resource(true)), undefined);
+    assert.equal(scopeProblem({ groupResource: "nodes", name: "n" }, resource(false)), undefined);
+    assert.equal(scopeProblem(filed, undefined), undefined);
+    assert.match(
+      scopeProblem(filed, resource(false)) ?? "",
+      /^refusing archive item "resources\/configmaps\/namespaces\/shop\/a\.json": configmaps is cluster-scoped/,
+    );
+    assert.match(
+      scopeProblem({ groupResource: "configmaps", name: "a" }, resource(true)) ?? "",
+      /"resources\/configmaps\/cluster\/a\.json": configmaps is namespaced/,
+    );
+  });
+
+  test("identity: an object with the path's name and (when set) namespace", () => {
+    const item = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "shop" } };
+    assert.equal(checkIdentity(filed, item), item);
+    assert.equal(typeof checkIdentity(filed, { ...item, metadata: { name: "a" } }), "object");
+    assert.match(String(checkIdentity(filed, null)), /expected a JSON object .*received null/);
+    assert.match(String(checkIdentity(filed, [1])), /received an array of 1/);
+    assert.match(
+      String(checkIdentity(filed, { metadata: {} })),
+      /metadata\.name is missing but its path names "a"/,
+    );
+    assert.match(
+      String(checkIdentity(filed, { metadata: { name: "b", namespace: "shop" } })),
+      /metadata\.name is "b" but its path names "a"/,
+    );
+    assert.match(
+      String(checkIdentity(filed, { metadata: { name: "a", namespace: "kube-system" } })),
+      /metadata\.namespace is "kube-system" but its path names namespace "shop"/,
+    );
   });
 });
