@@ -4,6 +4,7 @@
  */
 import type { Readable } from "node:stream";
 import { StoreError, ValidationError } from "../errors.ts";
+import { type ClaimingRun, type ClaimTarget, claimName, discardClaimed } from "./claims.ts";
 import { decodeBackupMetadata, encodeBackupMetadata, encodeJsonGz } from "./codec.ts";
 import { deleteDirectory, gzippedFiles, mapLimit, putDirectory } from "./directory.ts";
 import { type BackupKeys, backupKeys, backupNameFromPrefix, backupsPrefix } from "./layout.ts";
@@ -12,7 +13,7 @@ import { getBuffer, type ObjectBody, type ObjectStore } from "./object-store.ts"
 import type { Backup, ResourceList, Results } from "./types.ts";
 
 /** Gzipped-JSON sidecar files of a backup, by their {@link BackupKeys} name. */
-export type BackupJsonFile = Exclude<keyof BackupKeys, "dir" | "metadata" | "contents" | "logs">;
+export type BackupJsonFile = Exclude<keyof BackupKeys, "dir" | "metadata" | "contents" | "logs" | "claim">;
 
 /** The files {@link BackupCatalog.putBackup} writes before `velero-backup.json`, as values (encoded there). */
 export interface BackupFiles {
@@ -70,10 +71,20 @@ export interface BackupCatalog {
    */
   putBackupMetadata(backup: Backup, options?: { ifNoneMatch?: boolean }): Promise<void>;
   /**
-   * Removes every file a backup run writes except `velero-backup.json`, ignoring failures: what a run
-   * that failed before completing calls to leave nothing half-written (the name did not exist before).
+   * Claims backup name `name` for `run` before it writes anything: creates `<name>-stowage-claim.json`
+   * in the backup's directory unless it exists (S3 `If-None-Match: *`, link(2)). Of two runs with one
+   * name started at once exactly one succeeds; the other gets StoreError `ERR_ALREADY_EXISTS` naming the
+   * store, having written and deleted nothing. A complete backup without a claim (one Velero wrote) is
+   * refused the same way. The claim stays once the backup completes; deleting the backup removes it.
    */
-  discardBackupFiles(name: string): Promise<void>;
+  claimBackup(name: string, run: ClaimingRun): Promise<void>;
+  /**
+   * Removes every file a backup run writes except `velero-backup.json`, ignoring failures: what a run
+   * that failed before completing calls to leave nothing half-written. With `run`, only when the name's
+   * claim is `run`'s own (nothing otherwise: another run's files are never deleted), and the claim last.
+   * @param run the run that claimed the name ({@link claimBackup}); without it, the claim is left alone.
+   */
+  discardBackupFiles(name: string, run?: ClaimingRun): Promise<void>;
   /**
    * Deletes every key under `backups/<name>/`, `velero-backup.json` first so a half-deleted backup never
    * looks complete. Returns the keys deleted (empty when there was nothing). Snapshots are not touched.
@@ -90,6 +101,11 @@ export const openBackupCatalog = (store: ObjectStore, concurrency: number): Back
     );
 
   const isNotFound = (error: unknown) => error instanceof StoreError && error.code === "ERR_NOT_FOUND";
+
+  const claimTarget = (name: string): ClaimTarget => {
+    const keys = backupKeys(name);
+    return { kind: "backup", name, claim: keys.claim, marker: keys.metadata };
+  };
 
   const gzipped = gzippedFiles(store);
   const readJson = <T>(name: string, file: BackupJsonFile): Promise<T | null> =>
@@ -188,8 +204,11 @@ export const openBackupCatalog = (store: ObjectStore, concurrency: number): Back
     putBackupMetadata: async (backup, options = {}) =>
       writeMetadata(backup, { contentType: "application/json", ifNoneMatch: options.ifNoneMatch === true }),
 
-    async discardBackupFiles(name) {
-      const { dir: _dir, metadata: _metadata, ...files } = backupKeys(name);
+    claimBackup: async (name, run) => claimName(store, claimTarget(name), run),
+
+    async discardBackupFiles(name, run) {
+      const { dir: _dir, metadata: _metadata, claim: _claim, ...files } = backupKeys(name);
+      if (run) return discardClaimed(store, claimTarget(name), run, Object.values(files));
       await Promise.all(Object.values(files).map((key) => store.delete(key).catch(() => undefined)));
     },
 

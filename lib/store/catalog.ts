@@ -17,6 +17,7 @@ import type { ObjectStore } from "./object-store.ts";
 import { openRestoreCatalog, type RestoreCatalog } from "./restore-catalog.ts";
 
 export type { BackupCatalog, BackupFiles, BackupJsonFile } from "./backup-catalog.ts";
+export type { ClaimingRun } from "./claims.ts";
 export type { RestoreCatalog, RestoreFiles, RestoreJsonFile, RestoreRecord } from "./restore-catalog.ts";
 
 /**

@@ -63,6 +63,12 @@ export interface BackupKeys {
   readonly csiVolumeSnapshotContents: string;
   /** `<n>-csi-volumesnapshotclasses.json.gz` (written by Velero 1.9–1.17). */
   readonly csiVolumeSnapshotClasses: string;
+  /**
+   * `<n>-stowage-claim.json`: Stowage's claim on the name, created (conditionally) before any other key of
+   * the backup and kept once it completes. Velero's sync reads only `velero-backup.json` of a listed
+   * directory and its deletion removes every key under `backups/<n>/`, so it ignores this one.
+   */
+  readonly claim: string;
 }
 
 /** The keys of backup `name` (validated as a Kubernetes object name). */
@@ -80,6 +86,7 @@ export const backupKeys = (name: string): BackupKeys =>
     csiVolumeSnapshots: `${n}-csi-volumesnapshots.json.gz`,
     csiVolumeSnapshotContents: `${n}-csi-volumesnapshotcontents.json.gz`,
     csiVolumeSnapshotClasses: `${n}-csi-volumesnapshotclasses.json.gz`,
+    claim: `${n}-stowage-claim.json`,
   }));
 
 /** Every key a restore can have. */
@@ -101,6 +108,11 @@ export interface RestoreKeys {
    * no Restore object in the bucket; it ignores this key and removes it with the rest of `restores/<r>/`.
    */
   readonly record: string;
+  /**
+   * `restore-<r>-stowage-claim.json`: Stowage's claim on the name, created (conditionally) before any other
+   * key of the restore and kept once it is recorded. Velero ignores it like the record.
+   */
+  readonly claim: string;
 }
 
 /** The keys of restore `name` (validated as a Kubernetes object name). */
@@ -112,6 +124,7 @@ export const restoreKeys = (name: string): RestoreKeys =>
     itemOperations: `restore-${n}-itemoperations.json.gz`,
     volumeInfo: `${n}-volumeinfo.json.gz`,
     record: `restore-${n}.json`,
+    claim: `restore-${n}-stowage-claim.json`,
   }));
 
 /** `restic/<namespace>`: the restic repository of a namespace (the repo path, no trailing `/`). */

@@ -6,6 +6,7 @@
  */
 import type { Readable } from "node:stream";
 import { StoreError, ValidationError } from "../errors.ts";
+import { type ClaimingRun, type ClaimTarget, claimName, discardClaimed } from "./claims.ts";
 import { encodeJsonGz, encodeRestoreRecord } from "./codec.ts";
 import { deleteDirectory, gzippedFiles, putDirectory } from "./directory.ts";
 import { type RestoreKeys, restoreKeys, restoreNameFromPrefix, restoresPrefix } from "./layout.ts";
@@ -35,7 +36,7 @@ export interface RestoreRecord {
 }
 
 /** Gzipped-JSON files of a restore, by their {@link RestoreKeys} name. */
-export type RestoreJsonFile = Exclude<keyof RestoreKeys, "dir" | "logs" | "record">;
+export type RestoreJsonFile = Exclude<keyof RestoreKeys, "dir" | "logs" | "record" | "claim">;
 
 /** The files {@link RestoreCatalog.putRestore} writes before the record, as values (encoded there). */
 export interface RestoreFiles {
@@ -73,6 +74,19 @@ export interface RestoreCatalog {
    */
   putRestore(name: string, files: RestoreFiles, record: RestoreRecord): Promise<void>;
   /**
+   * Claims restore name `name` for `run` before it writes anything: creates
+   * `restore-<r>-stowage-claim.json` unless it exists. Of two runs with one name started at once exactly
+   * one succeeds; the other gets StoreError `ERR_ALREADY_EXISTS` naming the store, having written and
+   * deleted nothing. The claim stays once the restore is recorded; deleting the restore removes it.
+   */
+  claimRestore(name: string, run: ClaimingRun): Promise<void>;
+  /**
+   * Removes every file of restore `name` except its record, then its claim, last — only when the claim
+   * is `run`'s own (nothing otherwise). What a run that failed before recording itself calls; failures
+   * are ignored.
+   */
+  discardRestoreFiles(name: string, run: ClaimingRun): Promise<void>;
+  /**
    * Deletes every key under `restores/<r>/`, the record first (so it stops being listed at once). Returns
    * the keys deleted; empty when the restore did not exist. The cluster is not touched.
    */
@@ -81,6 +95,10 @@ export interface RestoreCatalog {
 
 /** The restores of `store`, `concurrency` deletions at a time. */
 export const openRestoreCatalog = (store: ObjectStore, concurrency: number): RestoreCatalog => {
+  const claimTarget = (name: string): ClaimTarget => {
+    const keys = restoreKeys(name);
+    return { kind: "restore", name, claim: keys.claim, marker: keys.record };
+  };
   const gzipped = gzippedFiles(store);
   const readJson = <T>(name: string, file: RestoreJsonFile): Promise<T | null> =>
     gzipped.json<T>(restoreKeys(name)[file]);
@@ -134,6 +152,13 @@ export const openRestoreCatalog = (store: ObjectStore, concurrency: number): Res
         ],
         () => store.put(keys.record, encodeRestoreRecord(record)),
       );
+    },
+
+    claimRestore: async (name, run) => claimName(store, claimTarget(name), run),
+
+    async discardRestoreFiles(name, run) {
+      const { dir: _dir, record: _record, claim: _claim, ...files } = restoreKeys(name);
+      await discardClaimed(store, claimTarget(name), run, Object.values(files));
     },
 
     async deleteRestoreKeys(name) {

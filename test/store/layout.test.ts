@@ -30,6 +30,7 @@ describe("layout", () => {
       csiVolumeSnapshots: "backups/b1/b1-csi-volumesnapshots.json.gz",
       csiVolumeSnapshotContents: "backups/b1/b1-csi-volumesnapshotcontents.json.gz",
       csiVolumeSnapshotClasses: "backups/b1/b1-csi-volumesnapshotclasses.json.gz",
+      claim: "backups/b1/b1-stowage-claim.json",
     });
   });
 
@@ -42,6 +43,7 @@ describe("layout", () => {
       itemOperations: "restores/r1/restore-r1-itemoperations.json.gz",
       volumeInfo: "restores/r1/r1-volumeinfo.json.gz",
       record: "restores/r1/restore-r1.json",
+      claim: "restores/r1/restore-r1-stowage-claim.json",
     });
     for (const key of Object.values(restoreKeys("shop-restore.v2")))
       assert.ok(key.startsWith(restoresPrefix));
