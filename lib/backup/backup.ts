@@ -40,7 +40,7 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
   const podVolumeOptions =
     resolved.podVolumes && (await normalizePodVolumeOptions(resolved.podVolumes, store));
 
-  // claim the name: it must not exist yet
+  // the name must not exist yet (checked again, race-free, by the claim below)
   const catalog = openCatalog(store);
   if (await catalog.backupExists(name)) {
     throw new StoreError(
@@ -78,14 +78,15 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     ? await openSnapshotLocations(resolved.snapshotLocations)
     : undefined;
   const uid = randomUUID();
+  const run = { uid, started };
 
   // write: the archive streams to the store while items are collected
   // gzip BestSpeed (level 1), not Go's default 6 that Velero uses: on Kubernetes objects it needs ~2.3×
   // less CPU for an archive ~15–50% larger, and compression is the largest cost of a backup beyond the
   // LIST itself (bench: scripts/bench). Any level reads back the same; the format does not change.
   const writer = createArchiveWriter({ now, compressionLevel: 1 });
-  const upload = catalog.putBackupContents(name, writer.stream, { signal });
-  upload.catch(() => {}); // awaited below; never an unhandled rejection
+  let upload: Promise<void> | undefined;
+  let claimed = false;
   let totalItems = 0;
   let resourcesDone = 0;
   const progress = createProgressReporter(resolved.onProgress, () => ({
@@ -132,6 +133,12 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
   });
 
   try {
+    // claim the name before writing anything: of two runs with one name exactly one gets past here,
+    // and the other (ERR_ALREADY_EXISTS) leaves every key alone
+    await catalog.claimBackup(name, run);
+    claimed = true;
+    upload = catalog.putBackupContents(name, writer.stream, { signal });
+    upload.catch(() => {}); // awaited below; never an unhandled rejection
     await collectAll({
       cluster,
       plan,
@@ -201,12 +208,14 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
       completed,
     });
   } catch (error) {
-    writer.abort(error);
+    // an archive nobody reads (the claim was refused before the upload began) is left to be collected:
+    // aborting it would raise an error on a stream without a reader
+    if (upload) writer.abort(error);
     controller.abort(error);
-    await upload.catch(() => undefined);
+    await upload?.catch(() => undefined);
     await volumes.discard(); // nothing would know about these snapshots once the backup is removed
-    // nothing half-written: remove every key this run may have written (the name did not exist before)
-    await catalog.discardBackupFiles(name);
+    // nothing half-written: remove every key this run wrote under the name it claimed, the claim last
+    if (claimed) await catalog.discardBackupFiles(name, run);
     if (error instanceof StowageError) throw error;
     throw new StowageError(
       "ERR_STORE",

@@ -90,169 +90,190 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
       code: "ERR_ALREADY_EXISTS",
     });
   }
-
-  // open: the run's log, pod volume restorer, actions and the archive
-  const signal = resolved.signal ?? new AbortController().signal;
-  const log = createRunLog({ key: "restore", name }, { now });
-  const spec = { backupName, ...resolved.spec };
-  const info: RestoreInfo = { name, backupName, namespaceMapping: mapping, spec };
   const uid = randomUUID();
-  // file-system restore of pod volumes: the action adds `restore-wait`, finish() restores the data
-  const podVolumes = createPodVolumeRestorer({
-    cluster,
-    records: await readPodVolumeBackups(store, backupName),
-    options: resolved.podVolumes && (await normalizePodVolumeOptions(resolved.podVolumes, store)),
-    restore: { name, uid },
-    log,
-    dryRun,
-    signal,
-  });
-  const { pluginConfigNamespace } = resolved.actions;
-  const actions = resolveActions<RestoreItemAction>(
-    [
-      ...(resolved.actions.builtin
-        ? builtinRestoreActions(pluginConfigNamespace ? { pluginConfigNamespace } : {})
-        : []),
-      ...(resolved.actions.builtin ? [podVolumes.action] : []),
-      ...(resolved.actions.registered ? registeredRestoreItemActions() : []),
-      ...resolved.actions.own,
-    ],
-    discovery,
-  );
-  const volumeRecords = await readVolumeRecords(catalog, backupName);
-  const archive = await extractArchive(await catalog.getBackupContents(backupName), { signal });
-  let volumeLocations: SnapshotLocations | undefined;
-  const plan: PlanEntry[] = [];
-  const resourceList = createRestoredResourceList();
-  const totalItems = archive.index.itemCount;
-  try {
-    // snapshotters are initialised (config and credentials checked) before anything is restored
-    if (resolved.opensSnapshotLocations) {
-      volumeLocations = await openSnapshotLocations(resolved.snapshotLocations);
-    }
-    const volumes = createRestoreVolumeSnapshots({
+  const run = { uid, started };
+  let recorded = false;
+
+  /** Everything after the claim: opens, restores and records the run. */
+  const restoreClaimed = async (): Promise<RestoreResult> => {
+    // open: the run's log, pod volume restorer, actions and the archive
+    const signal = resolved.signal ?? new AbortController().signal;
+    const log = createRunLog({ key: "restore", name }, { now });
+    const spec = { backupName, ...resolved.spec };
+    const info: RestoreInfo = { name, backupName, namespaceMapping: mapping, spec };
+    // file-system restore of pod volumes: the action adds `restore-wait`, finish() restores the data
+    const podVolumes = createPodVolumeRestorer({
       cluster,
-      records: volumeRecords,
-      locations: volumeLocations,
-      namespaceMapping: mapping,
-      restorePVs: resolved.restorePVs,
+      records: await readPodVolumeBackups(store, backupName),
+      options: resolved.podVolumes && (await normalizePodVolumeOptions(resolved.podVolumes, store)),
+      restore: { name, uid },
+      log,
       dryRun,
-      timeoutMs: resolved.snapshotTimeoutMs,
-      terminatingTimeoutMs: TERMINATING_TIMEOUT_MS,
       signal,
-      onProgress: (persistentVolume, p) =>
-        resolved.onProgress?.({
+    });
+    const { pluginConfigNamespace } = resolved.actions;
+    const actions = resolveActions<RestoreItemAction>(
+      [
+        ...(resolved.actions.builtin
+          ? builtinRestoreActions(pluginConfigNamespace ? { pluginConfigNamespace } : {})
+          : []),
+        ...(resolved.actions.builtin ? [podVolumes.action] : []),
+        ...(resolved.actions.registered ? registeredRestoreItemActions() : []),
+        ...resolved.actions.own,
+      ],
+      discovery,
+    );
+    const volumeRecords = await readVolumeRecords(catalog, backupName);
+    const archive = await extractArchive(await catalog.getBackupContents(backupName), { signal });
+    let volumeLocations: SnapshotLocations | undefined;
+    const plan: PlanEntry[] = [];
+    const resourceList = createRestoredResourceList();
+    const totalItems = archive.index.itemCount;
+    try {
+      // snapshotters are initialised (config and credentials checked) before anything is restored
+      if (resolved.opensSnapshotLocations) {
+        volumeLocations = await openSnapshotLocations(resolved.snapshotLocations);
+      }
+      const volumes = createRestoreVolumeSnapshots({
+        cluster,
+        records: volumeRecords,
+        locations: volumeLocations,
+        namespaceMapping: mapping,
+        restorePVs: resolved.restorePVs,
+        dryRun,
+        timeoutMs: resolved.snapshotTimeoutMs,
+        terminatingTimeoutMs: TERMINATING_TIMEOUT_MS,
+        signal,
+        onProgress: (persistentVolume, p) =>
+          resolved.onProgress?.({
+            itemsRestored: items.itemsRestored,
+            totalItems,
+            resource: "persistentvolumes",
+            volumeSnapshot: { persistentVolume, state: p.state, percent: p.percent },
+          }),
+      });
+      for (const warning of archive.index.warnings) log.warn(warning, { scope: "velero" });
+      for (const warning of filters.warnings) log.warn(warning, { scope: "velero" });
+      const items = createItemRestorer({
+        cluster,
+        archive,
+        filters,
+        actions,
+        log,
+        restore: info,
+        dryRun,
+        policy: resolved.policy,
+        signal,
+        crdTimeoutMs: resolved.crdTimeoutMs,
+        volumes,
+        restoreStatus: resolved.restoresStatus,
+        discovery: () => discovery,
+        namespaces: createNamespaceEnsurer({
+          cluster,
+          dryRun,
+          signal,
+          terminatingTimeoutMs: TERMINATING_TIMEOUT_MS,
+          backedUp: async (original) => {
+            const ref = { groupResource: "namespaces", name: original };
+            return archive.hasItem(ref) ? ((await archive.readItem(ref)) as KubeObject) : undefined;
+          },
+        }),
+        record: (entry, gvk) => {
+          plan.push(entry);
+          resourceList.add(entry, gvk);
+          resolved.onProgress?.({ itemsRestored: items.itemsRestored, totalItems, resource: entry.resource });
+        },
+      });
+
+      /** Sidecar files first, the Restore record last (a dry run writes nothing). */
+      const persist = async (phase: RestorePhase | "Failed", completed: Date): Promise<void> => {
+        if (dryRun) return;
+        const record = restoreRecord({
+          name,
+          uid,
+          backupName,
+          spec,
+          phase,
+          started: kubeTime(started),
+          completed: kubeTime(completed),
+          warnings: log.warnings,
+          errors: log.errors,
+          totalItems,
+          itemsRestored: items.itemsRestored,
+        });
+        await catalog.putRestore(
+          name,
+          {
+            logs: await log.finish(),
+            results: log.results(),
+            resourceList: resourceList.sorted(),
+            itemOperations: [],
+            volumeInfo: [...volumes.volumeInfo(), ...podVolumes.volumeInfo()],
+          },
+          record,
+        );
+        recorded = true;
+      };
+
+      // restore: in Velero's order, CRDs first; a failed item is an error of its own, so what stops the
+      // run here is an abort (or a failure outside any item): it is still recorded, as Failed
+      try {
+        await restoreInOrder({
+          archive,
+          discovery,
+          priorities: resolved.priorities,
+          concurrency: resolved.concurrency,
+          restoreItem: (ref) => items.restoreItem(ref),
+          refreshDiscovery: async () => {
+            discovery = await cluster.discovery({ refresh: true });
+          },
+        });
+        await podVolumes.finish();
+      } catch (error) {
+        log.error(`restore failed: ${error instanceof Error ? error.message : String(error)}`, {
+          scope: "velero",
+        });
+        log.info("restore completed with phase Failed");
+        // the original error is what the caller needs; a record that cannot be written adds nothing
+        await persist("Failed", now()).catch(() => undefined);
+        throw error;
+      }
+      const completed = now();
+      const phase = log.errors > 0 ? "PartiallyFailed" : "Completed";
+      log.info(`restore completed with phase ${phase}`);
+      const results = log.results();
+      await persist(phase, completed);
+      return {
+        name,
+        backupName,
+        phase,
+        dryRun,
+        counts: {
           itemsRestored: items.itemsRestored,
           totalItems,
-          resource: "persistentvolumes",
-          volumeSnapshot: { persistentVolume, state: p.state, percent: p.percent },
-        }),
-    });
-    for (const warning of archive.index.warnings) log.warn(warning, { scope: "velero" });
-    for (const warning of filters.warnings) log.warn(warning, { scope: "velero" });
-    const items = createItemRestorer({
-      cluster,
-      archive,
-      filters,
-      actions,
-      log,
-      restore: info,
-      dryRun,
-      policy: resolved.policy,
-      signal,
-      crdTimeoutMs: resolved.crdTimeoutMs,
-      volumes,
-      restoreStatus: resolved.restoresStatus,
-      discovery: () => discovery,
-      namespaces: createNamespaceEnsurer({
-        cluster,
-        dryRun,
-        signal,
-        terminatingTimeoutMs: TERMINATING_TIMEOUT_MS,
-        backedUp: async (original) => {
-          const ref = { groupResource: "namespaces", name: original };
-          return archive.hasItem(ref) ? ((await archive.readItem(ref)) as KubeObject) : undefined;
+          warnings: log.warnings,
+          errors: log.errors,
         },
-      }),
-      record: (entry, gvk) => {
-        plan.push(entry);
-        resourceList.add(entry, gvk);
-        resolved.onProgress?.({ itemsRestored: items.itemsRestored, totalItems, resource: entry.resource });
-      },
-    });
-
-    /** Sidecar files first, the Restore record last (a dry run writes nothing). */
-    const persist = async (phase: RestorePhase | "Failed", completed: Date): Promise<void> => {
-      if (dryRun) return;
-      const record = restoreRecord({
-        name,
-        uid,
-        backupName,
-        spec,
-        phase,
-        started: kubeTime(started),
-        completed: kubeTime(completed),
-        warnings: log.warnings,
-        errors: log.errors,
-        totalItems,
-        itemsRestored: items.itemsRestored,
-      });
-      await catalog.putRestore(
-        name,
-        {
-          logs: await log.finish(),
-          results: log.results(),
-          resourceList: resourceList.sorted(),
-          itemOperations: [],
-          volumeInfo: [...volumes.volumeInfo(), ...podVolumes.volumeInfo()],
-        },
-        record,
-      );
-    };
-
-    // restore: in Velero's order, CRDs first; a failed item is an error of its own, so what stops the
-    // run here is an abort (or a failure outside any item): it is still recorded, as Failed
-    try {
-      await restoreInOrder({
-        archive,
-        discovery,
-        priorities: resolved.priorities,
-        concurrency: resolved.concurrency,
-        restoreItem: (ref) => items.restoreItem(ref),
-        refreshDiscovery: async () => {
-          discovery = await cluster.discovery({ refresh: true });
-        },
-      });
-      await podVolumes.finish();
-    } catch (error) {
-      log.error(`restore failed: ${error instanceof Error ? error.message : String(error)}`, {
-        scope: "velero",
-      });
-      log.info("restore completed with phase Failed");
-      // the original error is what the caller needs; a record that cannot be written adds nothing
-      await persist("Failed", now()).catch(() => undefined);
-      throw error;
+        warnings: results.warnings,
+        errors: results.errors,
+        plan,
+        startTimestamp: kubeTime(started),
+        completionTimestamp: kubeTime(completed),
+        durationMs: completed.getTime() - started.getTime(),
+      };
+    } finally {
+      await volumeLocations?.close();
+      await archive.cleanup();
     }
-    const completed = now();
-    const phase = log.errors > 0 ? "PartiallyFailed" : "Completed";
-    log.info(`restore completed with phase ${phase}`);
-    const results = log.results();
-    await persist(phase, completed);
-    return {
-      name,
-      backupName,
-      phase,
-      dryRun,
-      counts: { itemsRestored: items.itemsRestored, totalItems, warnings: log.warnings, errors: log.errors },
-      warnings: results.warnings,
-      errors: results.errors,
-      plan,
-      startTimestamp: kubeTime(started),
-      completionTimestamp: kubeTime(completed),
-      durationMs: completed.getTime() - started.getTime(),
-    };
-  } finally {
-    await volumeLocations?.close();
-    await archive.cleanup();
+  };
+
+  // race-free: of two runs with one name exactly one gets past here; the other writes and deletes nothing
+  if (!dryRun) await catalog.claimRestore(name, run);
+  try {
+    return await restoreClaimed();
+  } catch (error) {
+    // a run that did not record itself leaves nothing under its name, its claim removed last
+    if (!dryRun && !recorded) await catalog.discardRestoreFiles(name, run);
+    throw error;
   }
 };
