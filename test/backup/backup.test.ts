@@ -298,7 +298,8 @@ describe("catalog API: listBackups, getBackup, deleteBackup", () => {
     );
     const { deleted } = await deleteBackup(store, "first");
     assert.equal(deleted[0], "backups/first/velero-backup.json", "metadata goes first");
-    assert.equal(deleted.length, 9);
+    assert.equal(deleted.length, 10);
+    assert.ok(deleted.includes("backups/first/first-stowage-claim.json"), "the name's claim goes with it");
     assert.deepEqual(
       (await listBackups(store)).map((b) => b.metadata?.name),
       ["second"],

@@ -113,6 +113,24 @@ for (const [storeName, makeStore] of stores) {
       assert.deepEqual(await keysUnder(store, keys.dir), [keys.contents, keys.metadata].sort());
     });
 
+    test("an interrupted run's claim: not a backup, the name refused until the backup is deleted", async () => {
+      const cluster = await connectTest();
+      const ns = await makeNamespace(cluster, "stale");
+      const store = await makeStore();
+      const name = `${ns}-b`;
+      const interrupted = newRun();
+      await openCatalog(store).claimBackup(name, interrupted);
+      assert.deepEqual(await listBackups(store), []);
+      await assert.rejects(backup({ cluster, store, name, includedNamespaces: [ns] }), (error: unknown) => {
+        assert.ok(error instanceof StoreError && error.code === "ERR_ALREADY_EXISTS");
+        assert.ok(error.message.includes(interrupted.uid), error.message);
+        return true;
+      });
+      assert.deepEqual(await keysUnder(store, backupKeys(name).dir), [backupKeys(name).claim]);
+      await deleteBackup(store, name);
+      assert.equal((await backup({ cluster, store, name, includedNamespaces: [ns] })).phase, "Completed");
+    });
+
     test(`${FULL_TRIALS} races of backup() with one name: one Completed with all its files, one refused`, async () => {
       const cluster = await connectTest();
       const ns = await makeNamespace(cluster, "claim");
