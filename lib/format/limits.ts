@@ -27,12 +27,20 @@ export interface ArchiveReaderOptions {
    */
   maxEntries?: number;
   /**
-   * Most uncompressed tar bytes accepted (headers and padding included).
-   * @default 21474836480 (20 GiB)
+   * Largest PAX extended header (`x`, `g`) or GNU long-name header (`L`, `K`) accepted, judged from
+   * its tar header before the parser buffers it. Velero writes a few hundred bytes there.
+   * @default 1048576 (1 MiB)
+   */
+  maxHeaderBytes?: number;
+  /**
+   * Most uncompressed tar bytes accepted across the whole archive (headers and padding included):
+   * it bounds the disk an extraction fills. A 100,000-object backup is about 1 GiB uncompressed.
+   * @default 4294967296 (4 GiB; the runner's scratch volume is sized to match)
    */
   maxTotalBytes?: number;
   /**
-   * Highest uncompressed/compressed ratio accepted once more than 8 MiB have been inflated. Real
+   * Highest uncompressed/compressed ratio of the whole stream so far, judged once more than 8 MiB
+   * have been inflated (small archives have wild ratios). Real
    * backups compress 10–50×; deflate cannot exceed ~1032×, which is what a gzip bomb aims for.
    * @default 500
    */
@@ -49,10 +57,17 @@ export interface ResolvedReaderOptions {
   tempDir: string;
   maxEntryBytes: number;
   maxEntries: number;
+  maxHeaderBytes: number;
   maxTotalBytes: number;
   maxCompressionRatio: number;
   signal: AbortSignal | undefined;
 }
+
+/**
+ * Default `maxTotalBytes`: 4 GiB, some four times a 100,000-object backup, and what the runner's
+ * scratch `emptyDir` (`sizeLimit: 6Gi`, runner/deploy/deployment.yaml) leaves room for.
+ */
+export const DEFAULT_MAX_TOTAL_BYTES = 4 * GiB;
 
 /** Inflated bytes before the compression ratio is judged: small archives have wild ratios. */
 export const RATIO_FLOOR_BYTES = 8 * MiB;
@@ -63,7 +78,8 @@ export const resolveReaderOptions = (options: ArchiveReaderOptions): ResolvedRea
     tempDir = tmpdir(),
     maxEntryBytes = 64 * MiB,
     maxEntries = 1_000_000,
-    maxTotalBytes = 20 * GiB,
+    maxHeaderBytes = MiB,
+    maxTotalBytes = DEFAULT_MAX_TOTAL_BYTES,
     maxCompressionRatio = 500,
     signal,
   } = options;
@@ -75,6 +91,7 @@ export const resolveReaderOptions = (options: ArchiveReaderOptions): ResolvedRea
   };
   positive("maxEntryBytes", maxEntryBytes);
   positive("maxEntries", maxEntries);
+  positive("maxHeaderBytes", maxHeaderBytes);
   positive("maxTotalBytes", maxTotalBytes);
   if (typeof maxCompressionRatio !== "number" || !(maxCompressionRatio >= 1)) {
     problems.push(`maxCompressionRatio must be a number ≥ 1, received ${String(maxCompressionRatio)}`);
@@ -82,7 +99,15 @@ export const resolveReaderOptions = (options: ArchiveReaderOptions): ResolvedRea
   if (typeof tempDir !== "string" || tempDir === "")
     problems.push("tempDir must be a non-empty directory path");
   if (problems.length > 0) throw new ValidationError(problems, "archive reader options");
-  return { tempDir, maxEntryBytes, maxEntries, maxTotalBytes, maxCompressionRatio, signal };
+  return {
+    tempDir,
+    maxEntryBytes,
+    maxEntries,
+    maxHeaderBytes,
+    maxTotalBytes,
+    maxCompressionRatio,
+    signal,
+  };
 };
 
 /** Byte counts shared by the two meters. */

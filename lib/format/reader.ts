@@ -5,8 +5,9 @@
  *
  * Hostile archives are refused with a `FormatError` before anything of theirs touches the disk: only
  * regular files and directories, relative paths without `..`, declared sizes within `maxEntryBytes`
- * (judged from the header), at most `maxEntries` entries and `maxTotalBytes` inflated bytes, no
- * duplicate entries. Archive names never become file names: item bytes go to one append-only file in
+ * (judged from the header), PAX and GNU long-name headers within `maxHeaderBytes` (judged before the
+ * tar parser buffers them), at most `maxEntries` entries, `maxTotalBytes` inflated bytes in all and a
+ * whole-stream compression ratio within `maxCompressionRatio`, no duplicate entries. Archive names never become file names: item bytes go to one append-only file in
  * a `mkdtemp` directory (see item-store.ts), so no entry can write outside it. Memory stays bounded by
  * one entry plus the index.
  */
@@ -19,6 +20,7 @@ import tar from "tar-stream";
 import { AbortError, FormatError, isStowageError } from "../errors.ts";
 import { type ArchiveIndex, IndexBuilder } from "./archive-index.ts";
 import { type ExtractedArchive, openExtracted } from "./extracted-archive.ts";
+import { TarHeaderGuard } from "./header-guard.ts";
 import { ItemStore } from "./item-store.ts";
 import {
   type ArchiveReaderOptions,
@@ -84,7 +86,16 @@ const handleEntry = async (
       `its header declares ${size} bytes, more than maxEntryBytes (${options.maxEntryBytes}); raise maxEntryBytes if it is a real item`,
     );
   }
-  if (type === "directory") return drain(body);
+  if (type === "directory") {
+    // The tar parser gives a directory no body whatever its header says, and would wait forever for one.
+    if (size > 0) {
+      throw refuse(
+        path,
+        `it is a directory whose header declares ${size} bytes of data, which no tar writer does; the archive is corrupt or hostile`,
+      );
+    }
+    return drain(body);
+  }
 
   const info = parseArchivePath(path);
   if (info.kind !== "item") {
@@ -171,6 +182,7 @@ const extractInto = async (
       meters.compressed,
       createGunzip(),
       meters.inflated,
+      new TarHeaderGuard(options.maxHeaderBytes),
       extract,
       options.signal === undefined ? {} : { signal: options.signal },
     );

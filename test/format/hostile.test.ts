@@ -7,7 +7,7 @@ import { after, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { FormatError } from "../../lib/errors.ts";
 import { type ArchiveReaderOptions, extractArchive } from "../../lib/format/index.ts";
-import { type CraftedEntry, craftTar, craftTarGz, itemJson } from "./support.ts";
+import { type CraftedEntry, craftTar, craftTarGz, itemJson, paxRecord } from "./support.ts";
 
 // base/ holds parent/ (where extraction directories are made) and nothing else, ever.
 const base = mkdtempSync(join(tmpdir(), "stowage-hostile-test-"));
@@ -64,12 +64,7 @@ describe("archive reader refuses hostile archives", () => {
   });
 
   test("path traversal hidden in a PAX or GNU long-name record", async () => {
-    const record = (key: string, value: string): string => {
-      const body = ` ${key}=${value}\n`;
-      let length = body.length + 1;
-      while (`${length}${body}`.length !== length) length++;
-      return `${length}${body}`;
-    };
+    const record = paxRecord;
     const pax = { name: "PaxHeader", typeflag: "x", data: record("path", "../../stowage-evil") };
     await refuses(
       craftTarGz([VERSION, pax, { name: "innocent.json", data: "x" }]),

@@ -107,6 +107,14 @@ export const craftTar = (entries: CraftedEntry[], { end = true } = {}): Buffer =
   return Buffer.concat(parts);
 };
 
+/** One PAX extended-header record, `"<length> <key>=<value>\n"`, its length counting itself. */
+export const paxRecord = (key: string, value: string): string => {
+  const body = ` ${key}=${value}\n`;
+  let length = body.length + 1;
+  while (`${length}${body}`.length !== length) length++;
+  return `${length}${body}`;
+};
+
 /** A gzip'd tar of crafted entries. */
 export const craftTarGz = (entries: CraftedEntry[], options?: { end?: boolean }): Buffer =>
   gzipSync(craftTar(entries, options));
