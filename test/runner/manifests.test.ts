@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parseAllDocuments } from "yaml";
+import { DEFAULT_MAX_TOTAL_BYTES } from "../../lib/format/limits.ts";
 import { backup, type Cluster, connect, isStowageError, type KubeObject, restore } from "../../lib/index.ts";
 import { tempDir } from "../cli/support.ts";
 import { repoRoot } from "../support/binaries.ts";
@@ -97,6 +98,7 @@ describe("runner/deploy manifests (real apiserver)", () => {
         securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean };
       }[];
       securityContext: { runAsNonRoot: boolean };
+      volumes: { name: string; emptyDir?: { sizeLimit?: string } }[];
     };
     const container = pod.containers[0];
     assert.ok(container);
@@ -112,6 +114,10 @@ describe("runner/deploy manifests (real apiserver)", () => {
     assert.equal(pod.securityContext.runAsNonRoot, true);
     assert.equal(container.securityContext.readOnlyRootFilesystem, true);
     assert.equal(pod.serviceAccountName, "stowage-runner");
+    // The scratch volume holds a restore's extracted archive: bounded, and room for the reader's limit.
+    const sizeLimit = pod.volumes.find((v) => v.name === "tmp")?.emptyDir?.sizeLimit;
+    assert.equal(sizeLimit, "6Gi");
+    assert.ok(6 * 1024 ** 3 > DEFAULT_MAX_TOTAL_BYTES, "the scratch volume fits maxTotalBytes");
   });
 
   test("the runner's ServiceAccount can back up, restore and hold its Lease; an unbound user cannot", async () => {
