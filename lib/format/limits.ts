@@ -147,13 +147,13 @@ export const createMeters = (
     counts.inflated += n;
     if (counts.inflated > options.maxTotalBytes) {
       throw new FormatError(
-        `the archive inflates to more than maxTotalBytes (${options.maxTotalBytes} bytes) after ${counts.compressed} compressed bytes; it is a gzip bomb or larger than allowed — raise maxTotalBytes if it is a real backup`,
+        `the archive inflates to more than maxTotalBytes (${options.maxTotalBytes} bytes) after ${counts.compressed} compressed bytes; it is a gzip bomb or larger than allowed — raise maxTotalBytes (restore({ archiveLimits })) if it is a real backup`,
       );
     }
     const ratio = counts.inflated / Math.max(counts.compressed, 1);
     if (counts.inflated > RATIO_FLOOR_BYTES && ratio > options.maxCompressionRatio) {
       throw new FormatError(
-        `the archive inflates ${Math.round(ratio)}× (${counts.inflated} bytes from ${counts.compressed}), more than maxCompressionRatio (${options.maxCompressionRatio}×); it looks like a gzip bomb — raise maxCompressionRatio if it is a real backup`,
+        `the archive inflates ${Math.round(ratio)}× (${counts.inflated} bytes from ${counts.compressed}), more than maxCompressionRatio (${options.maxCompressionRatio}×); it looks like a gzip bomb — raise maxCompressionRatio (restore({ archiveLimits })) if it is a real backup`,
       );
     }
   }),

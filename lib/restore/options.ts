@@ -1,4 +1,5 @@
 import type { RestoreItemAction } from "../actions/types.ts";
+import type { ArchiveReaderOptions } from "../format/limits.ts";
 import type { Cluster } from "../kube/client.ts";
 import type { PodVolumeOptions } from "../podvolume/options.ts";
 import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
@@ -107,6 +108,14 @@ export interface RestoreOptions extends RunOptions {
   readonly concurrency?: number;
   /** How long to wait for a restored CRD to be Established. @default 60000 */
   readonly crdTimeoutMs?: number;
+  /**
+   * Bounds on reading the backup's archive: a hostile or damaged archive that passes one is refused
+   * before anything is restored. Raise `maxTotalBytes` or `maxEntries` for a backup that is legitimately
+   * larger; `tempDir` moves the private extraction directory.
+   * @default the reader's defaults: 1,000,000 entries, 64 MiB per entry, 1 MiB per long header, 4 GiB
+   * inflated in all, a compression ratio of 500, under `os.tmpdir()`
+   */
+  readonly archiveLimits?: Omit<ArchiveReaderOptions, "signal">;
   /** Called as items are restored, and while a volume is created from a snapshot (`volumeSnapshot`). */
   readonly onProgress?: (progress: RestoreProgress) => void;
 }

@@ -3,8 +3,11 @@
  * option checked before the restore reads the backup, so one ValidationError lists every problem; what
  * comes out is what the run reads (and the spec it records), never the raw options again.
  */
+
 import type { RestoreItemAction } from "../actions/types.ts";
+import { ValidationError } from "../errors.ts";
 import { checkRestoreFilters, type ResolvedFilters } from "../filters/index.ts";
+import { type ArchiveReaderOptions, resolveReaderOptions } from "../format/limits.ts";
 import type { Cluster } from "../kube/client.ts";
 import type { Discovery } from "../kube/discovery.ts";
 import type { PodVolumeOptions } from "../podvolume/options.ts";
@@ -70,6 +73,8 @@ export interface ResolvedRestoreOptions extends ResolvedRunOptions {
   readonly concurrency: number;
   /** @default 60000 */
   readonly crdTimeoutMs: number;
+  /** The archive reader's bounds, checked. @default the reader's */
+  readonly archiveLimits: Omit<ArchiveReaderOptions, "signal">;
   /** The recorded RestoreSpec's fields after `backupName`. */
   readonly spec: RestoreSpecFields;
   readonly onProgress: ((progress: RestoreProgress) => void) | undefined;
@@ -119,6 +124,13 @@ export const resolveRestoreOptions = (
   );
   const concurrency = checkPositive(problems, "concurrency", options.concurrency, 16, { integer: true });
   const crdTimeoutMs = checkNonNegative(problems, "crdTimeoutMs", options.crdTimeoutMs, 60_000);
+  const archiveLimits = { ...options.archiveLimits };
+  try {
+    resolveReaderOptions(archiveLimits);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    problems.push(...error.problems.map((problem) => `archiveLimits.${problem}`));
+  }
   throwIfProblems(problems, "restore options");
 
   const filters = checked.value;
@@ -153,6 +165,7 @@ export const resolveRestoreOptions = (
     priorities: options.priorities,
     concurrency,
     crdTimeoutMs,
+    archiveLimits,
     spec: {
       ...(options.scheduleName ? { scheduleName: options.scheduleName } : {}),
       includedNamespaces: options.includedNamespaces?.length ? [...options.includedNamespaces] : ["*"],

@@ -124,7 +124,10 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
       discovery,
     );
     const volumeRecords = await readVolumeRecords(catalog, backupName);
-    const archive = await extractArchive(await catalog.getBackupContents(backupName), { signal });
+    const archive = await extractArchive(await catalog.getBackupContents(backupName), {
+      ...resolved.archiveLimits,
+      signal,
+    });
     let volumeLocations: SnapshotLocations | undefined;
     const plan: PlanEntry[] = [];
     const resourceList = createRestoredResourceList();

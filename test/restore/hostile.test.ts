@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { after, describe, test } from "node:test";
 import { createGzip } from "node:zlib";
-import { FormatError, fsStore, restore } from "../../lib/index.ts";
+import { FormatError, fsStore, type RestoreOptions, restore, ValidationError } from "../../lib/index.ts";
 import { type CraftedEntry, collect, craftTar, craftTarGz, ustarHeader } from "../format/support.ts";
 import { connectTest, uniqueSuffix } from "../support/kube.ts";
 import { goJson, veleroBackupJson, writeVeleroBackup } from "../support/velero-backups.ts";
@@ -63,6 +63,7 @@ const refusedWithoutTrace = async (
   ns: string,
   message: RegExp,
   namespaceMapping?: Record<string, string>,
+  archiveLimits?: RestoreOptions["archiveLimits"],
 ): Promise<void> => {
   const name = `hostile-${uniqueSuffix()}`;
   writeVeleroBackup(
@@ -74,7 +75,13 @@ const refusedWithoutTrace = async (
   const storeBefore = listTree(storeRoot);
 
   await assert.rejects(
-    restore({ cluster, store, backupName: name, ...(namespaceMapping ? { namespaceMapping } : {}) }),
+    restore({
+      cluster,
+      store,
+      backupName: name,
+      ...(namespaceMapping ? { namespaceMapping } : {}),
+      ...(archiveLimits ? { archiveLimits } : {}),
+    }),
     (error: unknown) => {
       assert.ok(error instanceof FormatError, `expected a FormatError, got ${String(error)}`);
       assert.equal(error.code, "ERR_FORMAT");
@@ -225,6 +232,33 @@ describe("restore() refuses hostile archives and leaves no trace", () => {
       tarball,
       ns,
       /more than maxCompressionRatio \(500×\); it looks like a gzip bomb/,
+    );
+  });
+
+  test("archiveLimits reach the reader: the bomb under a raised ratio is stopped by a lowered maxTotalBytes", async () => {
+    const ns = `hostile-f-${uniqueSuffix()}`;
+    const tarball = await gzipBomb(
+      [VERSION, ...freshItems(ns, "before")],
+      `resources/configmaps/namespaces/${ns}/bomb.json`,
+      60,
+    );
+    await refusedWithoutTrace(
+      tarball,
+      ns,
+      /more than maxTotalBytes \(16777216 bytes\).*restore\(\{ archiveLimits \}\)/,
+      undefined,
+      { maxCompressionRatio: 5000, maxTotalBytes: 16 * 1024 * 1024 },
+    );
+  });
+
+  test("archiveLimits are checked with the other options, before the backup is read", async () => {
+    await assert.rejects(
+      restore({ cluster, store, backupName: "does-not-exist", archiveLimits: { maxTotalBytes: 0 } }),
+      (error: unknown) => {
+        assert.ok(error instanceof ValidationError, String(error));
+        assert.match(error.message, /archiveLimits\.maxTotalBytes must be a positive integer, received 0/);
+        return true;
+      },
     );
   });
 });
