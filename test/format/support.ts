@@ -2,10 +2,14 @@
  * Helpers for the format tests: the real Velero fixtures, an independent tar reader (plain
  * tar-stream + zlib, not lib/format's reader), and raw tar bytes crafted by hand for hostile archives.
  */
+import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { gunzipSync, gzipSync } from "node:zlib";
 import tar from "tar-stream";
+import { FormatError } from "../../lib/errors.ts";
+import { type ArchiveReaderOptions, extractArchive } from "../../lib/format/index.ts";
 import { VELERO_BACKUPS } from "../support/velero-fixtures.ts";
 
 /** Backups written by a real Velero 1.18.3 (test/fixtures/velero-1.18.3/backups). */
@@ -122,3 +126,17 @@ export const craftTarGz = (entries: CraftedEntry[], options?: { end?: boolean })
 /** A minimal item body. */
 export const itemJson = (kind: string, name: string, namespace?: string): string =>
   JSON.stringify({ apiVersion: "v1", kind, metadata: namespace ? { name, namespace } : { name } });
+
+/** Asserts that `extractArchive` refuses `gz`, extracting under `tempDir`, with a FormatError matching `message`. */
+export const assertReaderRefuses = async (
+  gz: Buffer,
+  message: RegExp,
+  tempDir: string,
+  options: ArchiveReaderOptions = {},
+): Promise<void> => {
+  await assert.rejects(extractArchive(Readable.from([gz]), { tempDir, ...options }), (error: unknown) => {
+    assert.ok(error instanceof FormatError, `expected a FormatError, got ${String(error)}`);
+    assert.match(error.message, message);
+    return true;
+  });
+};
