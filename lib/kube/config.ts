@@ -30,6 +30,14 @@ export interface LoadedConfig {
 
 /** Where a pod finds its service account (overridable for tests through {@link loadInClusterConfig}). */
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/**
+ * The service-account directory in-cluster configuration reads: `$STOWAGE_SERVICEACCOUNT_DIR`, else
+ * {@link SERVICE_ACCOUNT_DIR}. The override exists for a pod whose files are not at the standard path
+ * (the test harness runs pods as local processes, without mount namespaces); in a real pod leave it unset.
+ */
+const serviceAccountDir = (env: NodeJS.ProcessEnv): string =>
+  env.STOWAGE_SERVICEACCOUNT_DIR || SERVICE_ACCOUNT_DIR;
 const IN_CLUSTER_CONTEXT = "inClusterContext";
 
 /** Options for {@link loadConfig}; {@link ConnectOptions} extends these. */
@@ -60,11 +68,12 @@ const fail = (message: string): never => {
 
 /**
  * The in-cluster configuration, as client-go's `InClusterConfig`: `https://$KUBERNETES_SERVICE_HOST:
- * $KUBERNETES_SERVICE_PORT`, the service account's CA and token (re-read as it rotates) and namespace.
+ * $KUBERNETES_SERVICE_PORT`, the service account's CA and token (re-read as it rotates) and namespace,
+ * from `dir` (default `$STOWAGE_SERVICEACCOUNT_DIR`, else the standard path).
  */
 export const loadInClusterConfig = (
   env: NodeJS.ProcessEnv = process.env,
-  dir: string = SERVICE_ACCOUNT_DIR,
+  dir: string = serviceAccountDir(env),
 ): LoadedConfig => {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
@@ -171,7 +180,7 @@ export const selectContext = (
 /** Resolves and loads the configuration exactly once; every failure says what to do. */
 export const loadConfig = (options: ConfigOptions = {}): LoadedConfig => {
   const inClusterAvailable =
-    Boolean(process.env.KUBERNETES_SERVICE_HOST) && existsSync(join(SERVICE_ACCOUNT_DIR, "token"));
+    Boolean(process.env.KUBERNETES_SERVICE_HOST) && existsSync(join(serviceAccountDir(process.env), "token"));
   const explicit = options.kubeconfig || process.env.STOWAGE_KUBECONFIG || process.env.KUBECONFIG;
   const home = join(homedir(), ".kube", "config");
   if (options.inCluster === true || (!explicit && !existsSync(home) && inClusterAvailable)) {

@@ -1,33 +1,23 @@
-// runner/deploy against the real apiserver: every manifest passes server-side dry-run, and the
-// runner's ServiceAccount (a real token from the TokenRequest API) can back up, restore and hold its
-// Lease, while a user with no bindings can do none of it.
+// runner/deploy against the real apiserver: every manifest (the default kustomization and the opt-in
+// restore overlay) passes server-side dry-run, and the runner's ServiceAccount (a real token from the
+// TokenRequest API) can back up and hold its Lease with the default roles, restore only with the
+// overlay, while a user with no bindings can do none of it. test/runner/in-cluster.test.ts runs the
+// Deployment itself under these roles.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { parseAllDocuments } from "yaml";
 import { DEFAULT_MAX_TOTAL_BYTES } from "../../lib/format/limits.ts";
 import { backup, type Cluster, connect, isStowageError, type KubeObject, restore } from "../../lib/index.ts";
 import { tempDir } from "../cli/support.ts";
-import { repoRoot } from "../support/binaries.ts";
 import { onCleanup } from "../support/cleanup.ts";
 import { testEnv } from "../support/env.ts";
 import { connectTest, makeNamespace } from "../support/kube.ts";
 import { tempFsStore } from "../support/stores.ts";
+import { DEPLOY, kustomize, RESTORE_OVERLAY } from "./deploy.ts";
 
-const DEPLOY = join(repoRoot, "runner", "deploy");
-
-/** Every object of every manifest in runner/deploy (kustomization.yaml is kustomize's, not the API's). */
-const manifests = (): KubeObject[] =>
-  readdirSync(DEPLOY)
-    .filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml")
-    .sort()
-    .flatMap((file) =>
-      parseAllDocuments(readFileSync(join(DEPLOY, file), "utf8")).map((doc) => {
-        if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0]?.message}`);
-        return doc.toJS() as KubeObject;
-      }),
-    );
+/** Every object of runner/deploy with the restore overlay (`kubectl apply -k runner/deploy/restore`). */
+const manifests = (): KubeObject[] => kustomize(RESTORE_OVERLAY);
 
 const resourceOf = async (cluster: Cluster, object: KubeObject) => {
   const discovery = await cluster.discovery();
@@ -87,6 +77,21 @@ describe("runner/deploy manifests (real apiserver)", () => {
       });
     }
 
+    // backup-only by default: no role of the default kustomization writes outside the runner's namespace
+    // or touches ConfigMaps (its scripts); the restore overlay is what adds cluster-wide writes
+    type Rule = { resources: string[]; verbs: string[] };
+    const rulesOf = (kind: string, list: KubeObject[]) =>
+      list.filter((o) => o.kind === kind).flatMap((o) => (o as KubeObject & { rules: Rule[] }).rules);
+    const writes = (rules: Rule[]) =>
+      rules.filter((r) => r.verbs.some((v) => !["get", "list", "watch"].includes(v)));
+    assert.deepEqual(writes(rulesOf("ClusterRole", kustomize(DEPLOY))), []);
+    assert.ok(writes(rulesOf("ClusterRole", objects)).length > 0, "the restore overlay grants writes");
+    assert.ok(
+      rulesOf("Role", kustomize(DEPLOY)).every(
+        (r) => !r.resources.includes("configmaps") && !r.resources.includes("*"),
+      ),
+    );
+
     const deployment = objects.find((o) => o.kind === "Deployment") as KubeObject;
     const pod = (deployment.spec as { template: { spec: Record<string, unknown> } }).template.spec as {
       serviceAccountName: string;
@@ -120,7 +125,7 @@ describe("runner/deploy manifests (real apiserver)", () => {
     assert.ok(6 * 1024 ** 3 > DEFAULT_MAX_TOTAL_BYTES, "the scratch volume fits maxTotalBytes");
   });
 
-  test("the runner's ServiceAccount can back up, restore and hold its Lease; an unbound user cannot", async () => {
+  test("with the restore overlay the runner's ServiceAccount can back up, restore and hold its Lease; an unbound user cannot", async () => {
     const admin = await connectTest();
     const objects = manifests();
     if (!(await admin.tryGet("namespaces", "stowage"))) {

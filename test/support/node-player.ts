@@ -6,11 +6,21 @@
  *
  * - it lays out their volumes under a local directory that stands for `/var/lib/kubelet`
  *   (`pods/<uid>/volumes/kubernetes.io~empty-dir/<name>`, `…~local-volume/<pv>`, `…~csi/<pv>/mount`);
- * - containers whose image is in `runImages` are run as LOCAL PROCESSES (their command and args, env
- *   resolved — values, `secretKeyRef` read through the apiserver, `fieldRef` — and the real restic on
- *   PATH). There are no mount namespaces: paths inside the container are mapped to local paths by
- *   rewriting every argument, env value and `workingDir` that starts with a `volumeMount`'s `mountPath`
- *   or with the `terminationMessagePath`;
+ * - containers whose image is in `runImages` are run as LOCAL PROCESSES (their command and args — a
+ *   container without `command` gets its image's entry point from `entrypoints` — env resolved —
+ *   values, `secretKeyRef`/`configMapKeyRef` and `envFrom` read through the apiserver, `fieldRef` —
+ *   and the real restic on PATH). There are no mount namespaces: paths inside the container are mapped
+ *   to local paths by rewriting every argument, env value and `workingDir` that starts with a
+ *   `volumeMount`'s `mountPath` or with the `terminationMessagePath`;
+ * - it fills `configMap`, `secret`, `downwardAPI` and `projected` volumes as the kubelet does. A
+ *   projected `serviceAccountToken` is a real token from the TokenRequest API, bound to the pod (the
+ *   ServiceAccount admission plugin adds such a volume, with the `kube-root-ca.crt` ConfigMap and the
+ *   namespace, to every pod that automounts its token). As a kubelet does, it sets
+ *   `KUBERNETES_SERVICE_HOST`/`_PORT` — here the test apiserver's address — so a process finds the API
+ *   the in-cluster way. Code reads the token from the fixed path
+ *   `/var/run/secrets/kubernetes.io/serviceaccount`, which no rewriting reaches: for a container that
+ *   mounts a volume there, it also sets `STOWAGE_SERVICEACCOUNT_DIR` (lib/kube/config.ts) to the local
+ *   directory. Tokens are not refreshed (they live an hour; tests are shorter);
  * - other containers (nginx, …) cannot run here: they are reported running, without running;
  * - the outcome goes back through the real apiserver (`pods/status`): phase, container states, exit
  *   codes and the termination message file's content. The real kube-controller-manager then completes
@@ -24,7 +34,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Cluster, KubeObject } from "../../lib/index.ts";
 import { ConflictError, isNotFound } from "../../lib/index.ts";
@@ -40,6 +50,12 @@ export interface NodePlayerOptions {
   readonly hostKubeletRoot?: string;
   /** Images whose containers are executed as local processes. */
   readonly runImages: readonly string[];
+  /**
+   * The entry point (Dockerfile `ENTRYPOINT`) of images in `runImages`, as a local command line, for
+   * containers that give only `args`; e.g. `{ "stowage/stowage:0.1.0": [process.execPath, "lib/cli/bin.js"] }`.
+   * @default {}
+   */
+  readonly entrypoints?: Readonly<Record<string, readonly string[]>>;
   /** Directories put first on PATH of executed containers. @default [] */
   readonly path?: readonly string[];
   /** Namespaces whose unscheduled pods are bound to this node. @default [] */
@@ -66,6 +82,8 @@ export interface NodePlayer {
   emptyDir(podUid: string, volume: string): string;
   /** Every container executed so far. */
   readonly executed: readonly ExecutedContainer[];
+  /** The last 64 KiB of output (stdout and stderr) of a container of a pod, running or finished. */
+  logs(namespace: string, pod: string, container: string): string;
   stop(): Promise<void>;
 }
 
@@ -79,9 +97,15 @@ interface Container {
     name: string;
     value?: string;
     valueFrom?: {
-      secretKeyRef?: { name: string; key: string };
+      secretKeyRef?: { name: string; key: string; optional?: boolean };
+      configMapKeyRef?: { name: string; key: string; optional?: boolean };
       fieldRef?: { fieldPath: string };
     };
+  }>;
+  envFrom?: Array<{
+    prefix?: string;
+    secretRef?: { name: string; optional?: boolean };
+    configMapRef?: { name: string; optional?: boolean };
   }>;
   volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string }>;
   terminationMessagePath?: string;
@@ -90,9 +114,28 @@ interface Container {
 
 interface PodSpec {
   nodeName?: string;
+  serviceAccountName?: string;
   volumes?: Array<Record<string, unknown> & { name: string }>;
   initContainers?: Container[];
   containers: Container[];
+}
+
+/** Where the kubelet mounts a pod's service-account token, CA and namespace. */
+const SERVICE_ACCOUNT_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+interface KeyToPath {
+  key: string;
+  path: string;
+}
+interface DownwardItem {
+  path: string;
+  fieldRef?: { fieldPath: string };
+}
+interface ProjectedSource {
+  serviceAccountToken?: { path: string; audience?: string; expirationSeconds?: number };
+  configMap?: { name: string; items?: KeyToPath[] };
+  secret?: { name: string; items?: KeyToPath[] };
+  downwardAPI?: { items?: DownwardItem[] };
 }
 
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -106,6 +149,7 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
   const pollMs = options.pollMs ?? 200;
   const scratch = mkdtempSync(join(tmpdir(), "stowage-node-"));
   const executed: ExecutedContainer[] = [];
+  const output = new Map<string, string>();
   const started = new Set<string>();
   const processes = new Map<string, Set<ChildProcess>>();
   let stopped = false;
@@ -164,13 +208,112 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
   const kubeletPath = (podUid: string, ...rest: string[]) =>
     join(options.kubeletDir, "pods", podUid, ...rest);
 
+  /** The files of a ConfigMap or Secret (`items` picks and renames keys); {} when it does not exist. */
+  const objectFiles = async (
+    resource: "configmaps" | "secrets",
+    objectName: string,
+    namespace: string,
+    items: KeyToPath[] | undefined,
+  ): Promise<Record<string, Buffer>> => {
+    const object = await cluster.tryGet(resource, objectName, { namespace });
+    if (!object) return {}; // a kubelet would hold the pod; tests mount absent ones on purpose
+    const data: Record<string, Buffer> = {};
+    const raw = object as { data?: Record<string, string>; binaryData?: Record<string, string> };
+    for (const [key, value] of Object.entries(raw.data ?? {}))
+      data[key] = resource === "secrets" ? Buffer.from(value, "base64") : Buffer.from(value, "utf8");
+    for (const [key, value] of Object.entries(raw.binaryData ?? {})) data[key] = Buffer.from(value, "base64");
+    if (!items) return data;
+    return Object.fromEntries(
+      items.filter((item) => data[item.key] !== undefined).map((item) => [item.path, data[item.key]!]),
+    );
+  };
+
+  const downwardFiles = (pod: KubeObject, items: DownwardItem[] | undefined): Record<string, Buffer> =>
+    Object.fromEntries(
+      (items ?? []).map((item) => [item.path, Buffer.from(fieldOf(pod, item.fieldRef?.fieldPath ?? ""))]),
+    );
+
+  /** A real token for the pod's ServiceAccount, bound to the pod, as the kubelet requests it. */
+  const serviceAccountToken = async (
+    pod: KubeObject,
+    source: { audience?: string; expirationSeconds?: number },
+  ): Promise<Buffer> => {
+    const namespace = pod.metadata?.namespace ?? "";
+    const account = (pod.spec as PodSpec).serviceAccountName ?? "default";
+    const response = await cluster.request({
+      method: "POST",
+      path: `/api/v1/namespaces/${namespace}/serviceaccounts/${account}/token`,
+      body: {
+        apiVersion: "authentication.k8s.io/v1",
+        kind: "TokenRequest",
+        spec: {
+          ...(source.audience ? { audiences: [source.audience] } : {}),
+          expirationSeconds: source.expirationSeconds ?? 3600,
+          boundObjectRef: { apiVersion: "v1", kind: "Pod", name: pod.metadata?.name, uid: pod.metadata?.uid },
+        },
+      },
+    });
+    const token = (JSON.parse(response.body.toString()) as { status: { token: string } }).status.token;
+    return Buffer.from(token, "utf8");
+  };
+
+  /** The files of a configMap, secret, downwardAPI or projected volume; undefined for other kinds. */
+  const volumeFiles = async (
+    pod: KubeObject,
+    volume: Record<string, unknown>,
+  ): Promise<Record<string, Buffer> | undefined> => {
+    const namespace = pod.metadata?.namespace ?? "";
+    if (volume.configMap) {
+      const source = volume.configMap as { name: string; items?: KeyToPath[] };
+      return objectFiles("configmaps", source.name, namespace, source.items);
+    }
+    if (volume.secret) {
+      const source = volume.secret as { secretName: string; items?: KeyToPath[] };
+      return objectFiles("secrets", source.secretName, namespace, source.items);
+    }
+    if (volume.downwardAPI)
+      return downwardFiles(pod, (volume.downwardAPI as { items?: DownwardItem[] }).items);
+    if (!volume.projected) return undefined;
+    const files: Record<string, Buffer> = {};
+    for (const source of (volume.projected as { sources?: ProjectedSource[] }).sources ?? []) {
+      if (source.serviceAccountToken)
+        files[source.serviceAccountToken.path] = await serviceAccountToken(pod, source.serviceAccountToken);
+      if (source.configMap)
+        Object.assign(
+          files,
+          await objectFiles("configmaps", source.configMap.name, namespace, source.configMap.items),
+        );
+      if (source.secret)
+        Object.assign(
+          files,
+          await objectFiles("secrets", source.secret.name, namespace, source.secret.items),
+        );
+      if (source.downwardAPI) Object.assign(files, downwardFiles(pod, source.downwardAPI.items));
+    }
+    return files;
+  };
+
   /** Local directories of the pod's volumes, as the kubelet would lay them out. */
   const setUpVolumes = async (pod: KubeObject): Promise<Map<string, string>> => {
     const uid = pod.metadata?.uid ?? "";
     const dirs = new Map<string, string>();
     for (const volume of (pod.spec as PodSpec).volumes ?? []) {
       let dir: string | undefined;
-      if (volume.emptyDir !== undefined)
+      const files = await volumeFiles(pod, volume);
+      if (files) {
+        const plugin = volume.configMap
+          ? "configmap"
+          : volume.secret
+            ? "secret"
+            : volume.downwardAPI
+              ? "downward-api"
+              : "projected";
+        dir = kubeletPath(uid, "volumes", `kubernetes.io~${plugin}`, volume.name);
+        for (const [path, content] of Object.entries(files)) {
+          mkdirSync(dirname(join(dir, path)), { recursive: true });
+          writeFileSync(join(dir, path), content, { mode: 0o600 });
+        }
+      } else if (volume.emptyDir !== undefined)
         dir = kubeletPath(uid, "volumes", "kubernetes.io~empty-dir", volume.name);
       else if (volume.hostPath) {
         const path = (volume.hostPath as { path: string }).path;
@@ -198,26 +341,57 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
     return dirs;
   };
 
+  const fieldOf = (pod: KubeObject, field: string): string => {
+    if (field === "metadata.name") return pod.metadata?.name ?? "";
+    if (field === "metadata.namespace") return pod.metadata?.namespace ?? "";
+    if (field === "metadata.uid") return pod.metadata?.uid ?? "";
+    if (field === "spec.nodeName") return name;
+    if (field === "spec.serviceAccountName") return (pod.spec as PodSpec).serviceAccountName ?? "";
+    throw new Error(`the harness node resolves no fieldRef ${field}`);
+  };
+
+  /** The data of a Secret or ConfigMap as strings; undefined when it does not exist. */
+  const stringData = async (resource: "secrets" | "configmaps", objectName: string, pod: KubeObject) => {
+    const object = await cluster.tryGet(resource, objectName, { namespace: pod.metadata?.namespace });
+    if (!object) return undefined;
+    const data = (object.data ?? {}) as Record<string, string>;
+    return Object.fromEntries(
+      Object.entries(data).map(([k, v]) => [
+        k,
+        resource === "secrets" ? Buffer.from(v, "base64").toString("utf8") : v,
+      ]),
+    );
+  };
+
   const resolveEnv = async (pod: KubeObject, container: Container): Promise<Record<string, string>> => {
     const env: Record<string, string> = {
       PATH: [...(options.path ?? []), process.env.PATH ?? "/usr/bin:/bin"].join(":"),
       HOME: scratch,
       TMPDIR: scratch,
     };
+    // as the kubelet: the API's address for every container (here the test apiserver, not a Service IP)
+    const api = new URL(cluster.server);
+    env.KUBERNETES_SERVICE_HOST = api.hostname.replace(/^\[|\]$/g, "");
+    env.KUBERNETES_SERVICE_PORT = api.port || "443";
+    for (const from of container.envFrom ?? []) {
+      const ref = from.secretRef ?? from.configMapRef;
+      if (!ref) continue;
+      const resource = from.secretRef ? "secrets" : "configmaps";
+      const data = await stringData(resource, ref.name, pod);
+      if (!data && !ref.optional) throw new Error(`envFrom: ${resource} ${ref.name} does not exist`);
+      for (const [key, value] of Object.entries(data ?? {})) env[`${from.prefix ?? ""}${key}`] = value;
+    }
     for (const variable of container.env ?? []) {
       if (variable.value !== undefined) env[variable.name] = variable.value;
-      const ref = variable.valueFrom?.secretKeyRef;
+      const ref = variable.valueFrom?.secretKeyRef ?? variable.valueFrom?.configMapKeyRef;
       if (ref) {
-        const secret = await cluster.get("secrets", ref.name, { namespace: pod.metadata?.namespace });
-        const data = (secret.data as Record<string, string> | undefined)?.[ref.key];
-        if (data === undefined) throw new Error(`secret ${ref.name} has no key ${ref.key}`);
-        env[variable.name] = Buffer.from(data, "base64").toString("utf8");
+        const resource = variable.valueFrom?.secretKeyRef ? "secrets" : "configmaps";
+        const value = (await stringData(resource, ref.name, pod))?.[ref.key];
+        if (value !== undefined) env[variable.name] = value;
+        else if (!ref.optional) throw new Error(`${resource} ${ref.name} has no key ${ref.key}`);
       }
       const field = variable.valueFrom?.fieldRef?.fieldPath;
-      if (field === "metadata.name") env[variable.name] = pod.metadata?.name ?? "";
-      if (field === "metadata.namespace") env[variable.name] = pod.metadata?.namespace ?? "";
-      if (field === "metadata.uid") env[variable.name] = pod.metadata?.uid ?? "";
-      if (field === "spec.nodeName") env[variable.name] = name;
+      if (field) env[variable.name] = fieldOf(pod, field);
     }
     return env;
   };
@@ -246,10 +420,13 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
       }
       return value;
     };
-    const argv = [...(container.command ?? []), ...(container.args ?? [])].map(map);
+    const entrypoint = container.command ?? options.entrypoints?.[container.image ?? ""] ?? [];
+    const argv = [...entrypoint, ...(container.args ?? [])].map(map);
     const env = Object.fromEntries(
       Object.entries(await resolveEnv(pod, container)).map(([k, v]) => [k, map(v)]),
     );
+    const serviceAccount = mounts.find(([from]) => from === SERVICE_ACCOUNT_MOUNT);
+    if (serviceAccount) env.STOWAGE_SERVICEACCOUNT_DIR = serviceAccount[1];
     const cwd = container.workingDir ? map(container.workingDir) : scratch;
     const begin = Date.now();
     const child = spawn(argv[0] ?? "/bin/false", argv.slice(1), {
@@ -261,8 +438,10 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
     processes.set(uid, own);
     own.add(child);
     let logs = "";
+    const logKey = `${pod.metadata?.namespace}/${pod.metadata?.name}/${container.name}`;
     const keep = (chunk: Buffer) => {
-      logs = (logs + chunk.toString("utf8")).slice(-4096);
+      logs = (logs + chunk.toString("utf8")).slice(-65536);
+      output.set(logKey, logs);
     };
     child.stdout?.on("data", keep);
     child.stderr?.on("data", keep);
@@ -456,6 +635,7 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
     kubeletDir: options.kubeletDir,
     emptyDir: (podUid, volume) => kubeletPath(podUid, "volumes", "kubernetes.io~empty-dir", volume),
     executed,
+    logs: (namespace, pod, container) => output.get(`${namespace}/${pod}/${container}`) ?? "",
     async stop() {
       stopped = true;
       await loop;
