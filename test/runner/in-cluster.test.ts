@@ -269,11 +269,21 @@ describe("runner/deploy in the cluster (harness plays the node)", () => {
     };
     const store = s3Store(options);
     const waitFor = async (what: string, probe: () => Promise<boolean>) => {
+      let exited = false;
       try {
-        await waitUntil(what, probe, { timeoutMs: 120_000, intervalMs: 500 });
+        await waitUntil(
+          what,
+          async () => {
+            // the node does not restart containers: a runner that exited will not get there
+            exited = node.executed.some((c) => c.namespace === namespace && c.container === "runner");
+            return exited || (await probe());
+          },
+          { timeoutMs: 120_000, intervalMs: 500 },
+        );
       } catch (error) {
         throw new Error(`${(error as Error).message}\nrunner log:\n${await logs()}`);
       }
+      if (exited) throw new Error(`${what}: the runner exited; its log:\n${await logs()}`);
     };
 
     // (a)+(b) the scheduled backup lands in MinIO with its pod volume, backed up by a restic Job the
@@ -339,6 +349,8 @@ describe("runner/deploy in the cluster (harness plays the node)", () => {
 
     // stop the runner while the harness node still plays its kubelet
     await admin.delete("namespaces", namespace);
-    await waitFor("the runner pod to be gone", async () => (await runnerPod()) === undefined);
+    await waitUntil("the runner pod to be gone", async () => (await runnerPod()) === undefined, {
+      timeoutMs: 120_000,
+    });
   });
 });
