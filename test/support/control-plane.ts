@@ -130,8 +130,13 @@ export const startControlPlane = async (supervisor: Supervisor, dir: string): Pr
   await waitUntil(
     "kube-apiserver /readyz",
     async () => {
-      ca ??= readFileSync(caFile);
-      return (await getJson(`${server}/readyz`, adminToken, ca)).status === 200;
+      // read anew on every attempt: the apiserver writes its self-signed cert in place, so an early read
+      // can catch it half-written, and caching that would fail every later attempt with "self-signed
+      // certificate in certificate chain"
+      const current = readFileSync(caFile);
+      const ready = (await getJson(`${server}/readyz`, adminToken, current)).status === 200;
+      if (ready) ca = current;
+      return ready;
     },
     { process: apiserver, timeoutMs: 90_000, intervalMs: 250 },
   );
