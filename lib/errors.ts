@@ -14,6 +14,7 @@ export type StowageErrorCode =
   | "ERR_VALIDATION"
   | "ERR_KUBE"
   | "ERR_KUBE_UNREACHABLE"
+  | "ERR_KUBE_OUTCOME_UNKNOWN"
   | "ERR_NOT_FOUND"
   | "ERR_ALREADY_EXISTS"
   | "ERR_CONFLICT"

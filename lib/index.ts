@@ -59,6 +59,7 @@ export {
 } from "./errors.ts";
 export {
   AlreadyExistsError,
+  AmbiguousRequestError,
   type ApiGroup,
   type ApiResource,
   Cluster,
@@ -66,6 +67,7 @@ export {
   ConflictError,
   type ConnectOptions,
   connect,
+  createReconciled,
   type DeleteOptions,
   type Discovery,
   ForbiddenError,
@@ -83,6 +85,8 @@ export {
   type ObjectMeta,
   type PatchOptions,
   type PatchType,
+  type Reconciled,
+  type ReconcileOptions,
   type RequestOptions,
   type ResourceRef,
   type RetryEvent,

@@ -68,6 +68,27 @@ export class KubeUnreachableError extends StowageError {
   }
 }
 
+/**
+ * A request that is not safe to repeat (a create) failed after it may have reached the server: the
+ * connection broke once it was sent, or the server answered 5xx. The object may or may not exist now;
+ * the caller reads it back (by name, or by a label unique to the create) before creating again.
+ */
+export class AmbiguousRequestError extends StowageError {
+  readonly request: RequestDescription;
+  /** The server's HTTP status when it answered (5xx); undefined when the connection broke. */
+  readonly status: number | undefined;
+
+  constructor(request: RequestDescription, cause: unknown, status?: number) {
+    super(
+      "ERR_KUBE_OUTCOME_UNKNOWN",
+      `${request.method} ${request.path}: the outcome is unknown (${(cause as Error)?.message ?? String(cause)}) after the request may have reached the API server, so it was not repeated: read the object back before creating it again`,
+      { cause },
+    );
+    this.request = request;
+    this.status = status;
+  }
+}
+
 interface StatusBody {
   kind?: string;
   reason?: string;

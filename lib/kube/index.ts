@@ -10,9 +10,11 @@ export type {
 export { Cluster } from "./client.ts";
 export type { ConfigOptions, ConfigSource } from "./config.ts";
 export { type ConnectOptions, connect } from "./connect.ts";
+export { createReconciled, type Reconciled, type ReconcileOptions } from "./create.ts";
 export type { ApiGroup, ApiResource, Discovery } from "./discovery.ts";
 export {
   AlreadyExistsError,
+  AmbiguousRequestError,
   ConflictError,
   ForbiddenError,
   InvalidError,

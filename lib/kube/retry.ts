@@ -1,4 +1,23 @@
-/** How requests are retried; every field has a default suited to a busy apiserver. */
+/**
+ * How requests are retried; every field has a default suited to a busy apiserver.
+ *
+ * Which requests are retried, and when:
+ * - Any request, after HTTP 429: the apiserver's max-in-flight and priority-and-fairness filters (and a
+ *   server shutting down) reject it before it is handled, so nothing happened; the server's
+ *   `Retry-After` is honoured.
+ * - Any request, after a network failure before it was sent: connection refused, a DNS failure, a
+ *   connection or TLS handshake that broke or timed out before the first byte of the request could be
+ *   written.
+ * - Idempotent requests only, after HTTP 500/502/503/504 and after a reset, hang-up or timeout once the
+ *   request was sent: GET, PUT (a repeat rewrites the same object, or answers Conflict on its
+ *   `resourceVersion`), PATCH, DELETE (a repeat after success answers NotFound) and any dry run.
+ * - A create (POST, or a request marked `idempotent: false`) that fails after it was sent is not repeated,
+ *   since it may have been committed: it fails with `AmbiguousRequestError`, and the caller reads the
+ *   object back before creating again (a restore recognises its own objects by their
+ *   `velero.io/restore-name` label; a restic Job by a label unique to its run).
+ *
+ * A 401 is retried once with fresh credentials; other 4xx answers are never retried.
+ */
 export interface RetryOptions {
   /**
    * Attempts in total, including the first.
@@ -31,8 +50,14 @@ export const resolveRetryOptions = (options: RetryOptions = {}): ResolvedRetryOp
   maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
 });
 
-/** HTTP statuses worth retrying: throttling and transient server/gateway failures. */
+/** HTTP statuses worth retrying for an idempotent request: throttling and transient server/gateway failures. */
 export const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * HTTP statuses that prove the request was not handled (so even a create may be repeated): 429 is
+ * answered by the apiserver's max-in-flight / priority-and-fairness filters before the handler runs.
+ */
+export const NOT_HANDLED_STATUS = new Set([429]);
 
 const RETRYABLE_CODES = new Set([
   "ECONNRESET",

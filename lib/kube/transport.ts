@@ -5,11 +5,12 @@ import { AbortError, ConfigError } from "../errors.ts";
 import { TLS_VERIFY_CODES } from "../util/tls.ts";
 import { createAuth, type RequestAuth } from "./auth.ts";
 import type { LoadedConfig } from "./config.ts";
-import { errorFromResponse, KubeUnreachableError } from "./errors.ts";
+import { AmbiguousRequestError, errorFromResponse, KubeUnreachableError } from "./errors.ts";
 import type { Limiter } from "./limiter.ts";
 import {
   backoffDelay,
   isRetryableNetworkError,
+  NOT_HANDLED_STATUS,
   parseRetryAfter,
   RETRYABLE_STATUS,
   type ResolvedRetryOptions,
@@ -29,6 +30,21 @@ export interface KubeRequest {
   readonly signal?: AbortSignal | undefined;
   /** Attempts for this request only (e.g. a quick reachability check). @default the connection's retry policy */
   readonly attempts?: number;
+  /**
+   * Whether repeating the request after it may have reached the server is harmless; a request that is
+   * not is retried only when it provably was not handled (see `RetryOptions`).
+   * @default false for POST (a create) unless it is a dry run, true for every other method
+   */
+  readonly idempotent?: boolean;
+}
+
+/** Whether `req` may be repeated after it may have reached the server. */
+const isIdempotent = (req: KubeRequest): boolean =>
+  req.idempotent ?? (req.method !== "POST" || req.query?.dryRun === "All");
+
+/** What one attempt got to: whether any byte of the request may have reached the server. */
+interface AttemptProgress {
+  sent: boolean;
 }
 
 /** A raw response of the Kubernetes API: status code, headers and body. */
@@ -100,6 +116,7 @@ export const createTransport = (options: TransportOptions): Transport => {
     req: KubeRequest,
     payload: Buffer | undefined,
     prepared: RequestAuth,
+    progress: AttemptProgress,
   ): Promise<KubeResponse> =>
     new Promise((resolve, reject) => {
       const reqHeaders: http.OutgoingHttpHeaders = {
@@ -137,6 +154,16 @@ export const createTransport = (options: TransportOptions): Transport => {
           response.on("error", reject);
         },
       );
+      // The request can reach the server only over a connected socket (for TLS: after the handshake,
+      // since the socket buffers writes until then). A reused keep-alive socket, or one found already
+      // connected, counts as sent at once: when in doubt, the request may have arrived.
+      request.on("socket", (socket) => {
+        if (request.reusedSocket || !socket.connecting) progress.sent = true;
+        else
+          socket.once(secure ? "secureConnect" : "connect", () => {
+            progress.sent = true;
+          });
+      });
       request.on("timeout", () =>
         request.destroy(Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" })),
       );
@@ -154,6 +181,7 @@ export const createTransport = (options: TransportOptions): Transport => {
             : Buffer.from(JSON.stringify(req.body));
       const description = { method: req.method, path: req.path };
       const attempts = req.attempts ?? retry.attempts;
+      const idempotent = isIdempotent(req);
       let reauthenticated = false;
       for (let n = 1; ; n++) {
         if (req.signal?.aborted)
@@ -161,8 +189,11 @@ export const createTransport = (options: TransportOptions): Transport => {
         let retryAfterMs: number | undefined;
         let status: number | undefined;
         let failure: unknown;
+        const progress: AttemptProgress = { sent: false };
         try {
-          const response = await limiter.run(async () => attempt(req, payload, await auth.prepare()));
+          const response = await limiter.run(async () =>
+            attempt(req, payload, await auth.prepare(), progress),
+          );
           if (response.status < 400) return response;
           // expired exec credential or rotated token file: fetch fresh credentials once, as client-go does
           if (response.status === 401 && !reauthenticated && auth.rejected()) {
@@ -170,7 +201,13 @@ export const createTransport = (options: TransportOptions): Transport => {
             n--;
             continue;
           }
-          if (!RETRYABLE_STATUS.has(response.status) || n >= attempts) {
+          const retryable = RETRYABLE_STATUS.has(response.status);
+          if (retryable && !idempotent && !NOT_HANDLED_STATUS.has(response.status)) {
+            // a 5xx may come after the create was committed (e.g. a timeout waiting for etcd)
+            const answer = errorFromResponse(response.status, response.body, description);
+            throw new AmbiguousRequestError(description, answer, response.status);
+          }
+          if (!retryable || n >= attempts) {
             throw errorFromResponse(response.status, response.body, description);
           }
           status = response.status;
@@ -178,8 +215,11 @@ export const createTransport = (options: TransportOptions): Transport => {
         } catch (error) {
           if (req.signal?.aborted)
             throw new AbortError(`${req.method} ${req.path} aborted`, { cause: error });
+          if (error instanceof AmbiguousRequestError) throw error;
           if (status === undefined && !isRetryableNetworkError(error))
             throw tlsProblem(config, error) ?? error;
+          if (status === undefined && !idempotent && progress.sent)
+            throw new AmbiguousRequestError(description, error);
           if (status === undefined && n >= attempts) throw new KubeUnreachableError(config.server, error);
           failure = error;
         }

@@ -4,10 +4,17 @@ import http from "node:http";
 import https from "node:https";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { connect, type RetryEvent } from "../../lib/index.ts";
+import { AmbiguousRequestError, connect, createReconciled, type RetryEvent } from "../../lib/index.ts";
 import { backoffDelay, parseRetryAfter, resolveRetryOptions } from "../../lib/kube/retry.ts";
 import { onCleanup } from "../support/cleanup.ts";
 import { testEnv } from "../support/env.ts";
+import {
+  freePort,
+  type LossPlan,
+  relayKubeconfig,
+  startLossyProxy,
+  startTcpRelay,
+} from "../support/flaky-proxy.ts";
 import { connectTest, makeNamespace } from "../support/kube.ts";
 
 type Fault = "429" | "503" | "drop" | "410";
@@ -109,9 +116,16 @@ describe("retries with backoff, honouring Retry-After", () => {
     }
   });
 
-  test("429 with Retry-After, 503 and a dropped connection: every operation still succeeds", async () => {
+  test("429 with Retry-After, 503 and a dropped connection: every GET, PATCH and LIST still succeeds", async () => {
     const admin = await connectTest();
     const namespace = await makeNamespace(admin, "retry");
+    for (let i = 0; i < 12; i++) {
+      await admin.create(
+        "configmaps",
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `r-${i}` } },
+        { namespace },
+      );
+    }
     // every third request faults, cycling through the kinds
     const kinds: Fault[] = ["429", "503", "drop"];
     const { kubeconfig, arrivals } = await startProxy((_req, n) =>
@@ -121,16 +135,12 @@ describe("retries with backoff, honouring Retry-After", () => {
     const cluster = await connect({ kubeconfig, retry: { baseDelayMs: 20 }, onRetry: (e) => events.push(e) });
     onCleanup(() => cluster.close());
     for (let i = 0; i < 12; i++) {
-      await cluster.create(
-        "configmaps",
-        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `r-${i}` } },
-        { namespace },
-      );
+      assert.equal((await cluster.get("configmaps", `r-${i}`, { namespace })).metadata?.name, `r-${i}`);
+      await cluster.patch("configmaps", `r-${i}`, { data: { ok: `${i}` } }, { namespace });
     }
     const listed = await cluster.list("configmaps", { namespace, limit: 5 });
     assert.equal(listed.filter((o) => o.metadata?.name?.startsWith("r-")).length, 12);
-    await cluster.patch("configmaps", "r-0", { data: { ok: "yes" } }, { namespace });
-    assert.deepEqual((await admin.get("configmaps", "r-0", { namespace })).data, { ok: "yes" });
+    assert.deepEqual((await admin.get("configmaps", "r-0", { namespace })).data, { ok: "0" });
 
     const faults = arrivals.filter((a) => a.fault);
     for (const kind of ["429", "503", "drop"] as const)
@@ -204,5 +214,124 @@ describe("retries with backoff, honouring Retry-After", () => {
     const before = requests;
     await assert.rejects(cluster.get("configmaps", "does-not-exist", { namespace: "default" }));
     assert.equal(requests - before, 1);
+  });
+});
+
+describe("a create is repeated only when it provably did not reach the server", () => {
+  const configMap = (name: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name } });
+
+  test("a create whose answer is lost after the apiserver committed it is not repeated: AmbiguousRequestError, one object", async () => {
+    const admin = await connectTest();
+    const namespace = await makeNamespace(admin, "lost");
+    let lost = false;
+    const { kubeconfig, seen } = await startLossyProxy((req) => {
+      if (req.method !== "POST" || lost) return "forward";
+      lost = true;
+      return "lose-response";
+    });
+    const cluster = await connect({ kubeconfig, retry: { baseDelayMs: 20 } });
+    onCleanup(() => cluster.close());
+    const error = await cluster.create("configmaps", configMap("once"), { namespace }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof AmbiguousRequestError, `expected AmbiguousRequestError, got ${String(error)}`);
+    assert.equal(error.code, "ERR_KUBE_OUTCOME_UNKNOWN");
+    assert.equal(error.status, undefined, "the connection broke: no status");
+    assert.match(error.message, /POST \/api\/v1\/namespaces\/.+\/configmaps: the outcome is unknown/);
+    const posts = seen.filter((r) => r.method === "POST");
+    assert.deepEqual(
+      posts.map((r) => [r.plan, r.status]),
+      [["lose-response", 201]],
+      "one POST, committed by the apiserver, never repeated",
+    );
+    assert.ok(await admin.get("configmaps", "once", { namespace }));
+  });
+
+  test("a create answered 503 is not repeated; createReconciled reads back and creates again, or adopts its own", async () => {
+    const admin = await connectTest();
+    const namespace = await makeNamespace(admin, "amb");
+    const faults: LossPlan[] = ["503", "503", "forward", "lose-response"];
+    const { kubeconfig, seen } = await startLossyProxy((req) =>
+      req.method === "POST" ? (faults.shift() ?? "forward") : "forward",
+    );
+    const cluster = await connect({ kubeconfig, retry: { baseDelayMs: 20 } });
+    onCleanup(() => cluster.close());
+    // a plain create surfaces the 503 as an unknown outcome
+    const error = await cluster.create("configmaps", configMap("plain"), { namespace }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof AmbiguousRequestError, `expected AmbiguousRequestError, got ${String(error)}`);
+    assert.equal(error.status, 503);
+    assert.equal(await admin.tryGet("configmaps", "plain", { namespace }), undefined);
+    // the reconciling create: 503 → read back, absent → created again
+    const made = await createReconciled(cluster, "configmaps", configMap("again"), {
+      namespace,
+      isOurs: () => true,
+    });
+    assert.equal(made.adopted, false);
+    assert.equal(made.object.metadata?.name, "again");
+    // answer lost after commit → read back, ours → adopted, not created twice
+    const marked = { ...configMap("adopted"), data: { run: "r1" } };
+    const adopted = await createReconciled(cluster, "configmaps", marked, {
+      namespace,
+      isOurs: (found) => (found.data as Record<string, string> | undefined)?.run === "r1",
+    });
+    assert.equal(adopted.adopted, true);
+    assert.ok(adopted.object.metadata?.uid);
+    assert.deepEqual(
+      seen.filter((r) => r.method === "POST").map((r) => r.plan),
+      ["503", "503", "forward", "lose-response"],
+    );
+  });
+
+  test("a create meeting a refused connection is retried, over TLS passed through unchanged", async () => {
+    const admin = await connectTest();
+    const namespace = await makeNamespace(admin, "refused");
+    const port = await freePort();
+    const events: RetryEvent[] = [];
+    let relay: Promise<void> | undefined;
+    const cluster = await connect({
+      kubeconfig: await relayKubeconfig(port),
+      verify: false,
+      retry: { baseDelayMs: 50 },
+      onRetry: (event) => {
+        events.push(event);
+        relay ??= startTcpRelay(port);
+      },
+    });
+    onCleanup(() => cluster.close());
+    const response = await cluster.request({
+      method: "POST",
+      path: `/api/v1/namespaces/${namespace}/configmaps`,
+      body: configMap("after-refusal"),
+    });
+    assert.equal(response.status, 201);
+    await relay;
+    assert.equal(events[0]?.method, "POST");
+    assert.match(events[0]?.error ?? "", /ECONNREFUSED/);
+    assert.ok(await admin.get("configmaps", "after-refusal", { namespace }));
+  });
+
+  test("a create answered 429 is retried after Retry-After (the apiserver rejects it before handling)", async () => {
+    const admin = await connectTest();
+    const namespace = await makeNamespace(admin, "throttled");
+    let throttled = false;
+    const { kubeconfig, arrivals } = await startProxy((req) => {
+      if (req.method !== "POST" || throttled) return undefined;
+      throttled = true;
+      return "429";
+    });
+    const events: RetryEvent[] = [];
+    const cluster = await connect({ kubeconfig, onRetry: (e) => events.push(e) });
+    onCleanup(() => cluster.close());
+    await cluster.create("configmaps", configMap("throttled"), { namespace });
+    assert.deepEqual(
+      events.map((e) => [e.method, e.status, e.retryAfterMs]),
+      [["POST", 429, 1000]],
+    );
+    assert.equal(arrivals.filter((a) => a.method === "POST").length, 2);
+    assert.ok(await admin.get("configmaps", "throttled", { namespace }));
   });
 });
