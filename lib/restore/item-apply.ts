@@ -5,12 +5,13 @@
  */
 
 import type { Cluster } from "../kube/client.ts";
+import { createReconciled } from "../kube/create.ts";
 import type { ApiResource } from "../kube/discovery.ts";
 import { isAlreadyExists, KubeApiError } from "../kube/errors.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { RunLog } from "../log/run-log.ts";
 import type { createNamespaceEnsurer } from "./namespaces.ts";
-import { isIdentical } from "./reset.ts";
+import { BACKUP_NAME_LABEL, isIdentical, RESTORE_NAME_LABEL } from "./reset.ts";
 import { Verdict } from "./verdict.ts";
 
 /** What the apply stage needs from the restore. */
@@ -58,8 +59,24 @@ export const mergeServiceAccount = (live: KubeObject, desired: KubeObject) => {
 };
 
 /**
+ * True when `live` was created by this restore: it carries the restore labels `object` was given
+ * (restore names are unique, so no other restore's object and no pre-existing one has them).
+ */
+const madeByThisRestore = (live: KubeObject, object: KubeObject): boolean => {
+  const want = object.metadata?.labels ?? {};
+  const have = live.metadata?.labels ?? {};
+  return (
+    want[RESTORE_NAME_LABEL] !== undefined &&
+    have[RESTORE_NAME_LABEL] === want[RESTORE_NAME_LABEL] &&
+    have[BACKUP_NAME_LABEL] === want[BACKUP_NAME_LABEL]
+  );
+};
+
+/**
  * Creates `object` (a dry run asks the server to validate it), its target namespace first. Returns
  * undefined once it is created, else how the item ended (exists, failed, or not validated in a dry run).
+ * A create whose answer was lost is read back: found with this restore's labels it is created (its
+ * status and CRD wait follow); absent it is created again; otherwise it existed before, as on a 409.
  */
 export const applyItem = async (
   deps: ApplyDeps,
@@ -77,11 +94,13 @@ export const applyItem = async (
     }
   }
   try {
-    await cluster.create(target.resource, object, {
+    const { adopted } = await createReconciled(cluster, target.resource, object, {
       namespace: target.targetNs,
       dryRun: deps.dryRun,
       signal: deps.signal,
+      isOurs: (live) => madeByThisRestore(live, object),
     });
+    if (adopted) log.info("the create's answer was lost; read back, it was created", target.fields);
     return undefined;
   } catch (error) {
     const portTaken =

@@ -1,4 +1,5 @@
 import type { Cluster } from "../kube/client.ts";
+import { createReconciled } from "../kube/create.ts";
 import { isAlreadyExists } from "../kube/errors.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { poll, pollDone, pollPending } from "../util/poll.ts";
@@ -54,7 +55,12 @@ export const createNamespaceEnsurer = (deps: {
       ...(source?.spec ? { spec: source.spec } : {}),
     };
     try {
-      await deps.cluster.create("namespaces", object, { dryRun: deps.dryRun, signal: deps.signal });
+      // it was absent just above, so one found after a lost answer is this create's
+      await createReconciled(deps.cluster, "namespaces", object, {
+        dryRun: deps.dryRun,
+        signal: deps.signal,
+        isOurs: () => true,
+      });
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
       return { action: "skip", reason: "namespace exists" };
