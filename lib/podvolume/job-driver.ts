@@ -8,8 +8,10 @@
  * RBAC the caller needs in the Job namespace: create/get/delete `jobs.batch`, list `pods`, get/create
  * `secrets`.
  */
+import { randomUUID } from "node:crypto";
 import { ConfigError } from "../errors.ts";
 import type { Cluster } from "../kube/client.ts";
+import { createReconciled } from "../kube/create.ts";
 import { awsChainCredentials, credentialsEnv, type ResticS3Credentials } from "./backend.ts";
 import { backupCommand, type CommonOptions, type ResticCommand, restoreCommand } from "./commands.ts";
 import type { PodVolumeDriver, Repository, VolumeLocation } from "./driver.ts";
@@ -29,6 +31,9 @@ import {
  * runner's Deployment sets it to its own image), else `stowage/stowage:0.1.0`.
  */
 export const DEFAULT_IMAGE = process.env.STOWAGE_IMAGE || "stowage/stowage:0.1.0";
+
+/** Label carrying a value unique to one restic Job (its create is reconciled by it). */
+export const JOB_RUN_LABEL = "stowage.dev/job-run";
 
 /** Options of {@link jobDriver}. */
 export interface JobDriverOptions {
@@ -125,6 +130,8 @@ export const jobDriver = (options: JobDriverOptions): PodVolumeDriver => {
     const { repository: given, signal, command, labels, ...rest } = input;
     const repository = await forJob(given);
     const secret = await backendSecret(repository);
+    // unique to this Job: a create whose answer is lost finds it by this label instead of making a second
+    const run = randomUUID();
     const job = buildResticJob({
       ...rest,
       namespace,
@@ -132,7 +139,7 @@ export const jobDriver = (options: JobDriverOptions): PodVolumeDriver => {
       kubeletRootDir,
       activeDeadlineSeconds: Math.ceil(timeoutMs / 1000),
       privileged: options.privileged ?? false,
-      labels: { ...options.labels, ...labels },
+      labels: { ...options.labels, ...labels, [JOB_RUN_LABEL]: run },
       env: command.env,
       key: repository.key.toJSON(),
       ...(secret
@@ -141,7 +148,12 @@ export const jobDriver = (options: JobDriverOptions): PodVolumeDriver => {
       ...(options.imagePullPolicy ? { imagePullPolicy: options.imagePullPolicy } : {}),
       ...(options.resources ? { resources: options.resources } : {}),
     });
-    const created = await cluster.create("jobs.batch", job, { namespace });
+    const { object: created } = await createReconciled(cluster, "jobs.batch", job, {
+      namespace,
+      find: async () =>
+        (await cluster.list("jobs.batch", { namespace, labelSelector: `${JOB_RUN_LABEL}=${run}` }))[0],
+      isOurs: () => true,
+    });
     const name = created.metadata?.name ?? "";
     try {
       return await waitForJob(cluster, name, describe, signal);

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { AbortError, StowageError } from "../errors.ts";
 import type { Cluster } from "../kube/client.ts";
+import { createReconciled } from "../kube/create.ts";
 import { isAlreadyExists } from "../kube/errors.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { sleep } from "../util/poll.ts";
@@ -44,28 +45,28 @@ export const createBackendSecrets = (cluster: Cluster, namespace: string) => {
     const name = `stowage-restic-backend-${hash}`;
     let pending = backendSecrets.get(name);
     if (!pending) {
-      pending = cluster
-        .create(
-          "secrets",
-          {
-            apiVersion: "v1",
-            kind: "Secret",
-            metadata: { name, namespace, labels: { "app.kubernetes.io/managed-by": "stowage" } },
-            type: "Opaque",
-            data: Object.fromEntries(
-              names.map((n) => [n, Buffer.from(secretEnv[n]!, "utf8").toString("base64")]),
-            ),
-          },
-          { namespace },
-        )
-        .then(
-          () => name,
-          (error: unknown) => {
-            if (isAlreadyExists(error)) return name;
-            backendSecrets.delete(name);
-            throw error;
-          },
-        );
+      // named after its content's hash, so one found after a lost answer holds the same data
+      pending = createReconciled(
+        cluster,
+        "secrets",
+        {
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: { name, namespace, labels: { "app.kubernetes.io/managed-by": "stowage" } },
+          type: "Opaque",
+          data: Object.fromEntries(
+            names.map((n) => [n, Buffer.from(secretEnv[n]!, "utf8").toString("base64")]),
+          ),
+        },
+        { namespace, isOurs: () => true },
+      ).then(
+        () => name,
+        (error: unknown) => {
+          if (isAlreadyExists(error)) return name;
+          backendSecrets.delete(name);
+          throw error;
+        },
+      );
       backendSecrets.set(name, pending);
     }
     return pending;

@@ -13,7 +13,7 @@
 import { randomBytes } from "node:crypto";
 import { ConfigError, StowageError } from "../errors.ts";
 import type { Cluster } from "../kube/client.ts";
-import { ConflictError, isAlreadyExists, isNotFound } from "../kube/errors.ts";
+import { AmbiguousRequestError, ConflictError, isAlreadyExists, isNotFound } from "../kube/errors.ts";
 import type { KubeObject } from "../kube/types.ts";
 
 /** Stowage's Secret of per-namespace repository keys. */
@@ -139,7 +139,8 @@ export const storeRepositoryKey = async (
         );
         return key;
       } catch (error) {
-        if (isAlreadyExists(error)) continue;
+        // exists, or the answer was lost: read it back and check the key in it
+        if (isAlreadyExists(error) || error instanceof AmbiguousRequestError) continue;
         if (isNotFound(error)) {
           throw new ConfigError(
             `namespace ${secretNamespace} does not exist, so the repository key of ${namespace} cannot be kept there: create it, or set credentialsNamespace to an existing namespace`,
