@@ -16,10 +16,16 @@ describe("restic Job whose create answer is lost", () => {
     const node = await harnessNode(admin);
     const { backend } = await tempS3Location();
     const jobsPath = `/apis/batch/v1/namespaces/${system}/jobs`;
-    let lost = false;
+    const secretsPath = `/api/v1/namespaces/${system}/secrets`;
+    // the first Job create's answer is lost, and so is every Secret create's (the repository key and
+    // the backend's credentials): each is read back instead of failing or being made twice
+    let jobLost = false;
     const { kubeconfig, seen } = await startLossyProxy((req) => {
-      if (req.method !== "POST" || lost || !(req.url ?? "").startsWith(jobsPath)) return "forward";
-      lost = true;
+      const url = req.url ?? "";
+      if (req.method !== "POST") return "forward";
+      if (url.startsWith(secretsPath)) return "lose-response";
+      if (!url.startsWith(jobsPath) || jobLost) return "forward";
+      jobLost = true;
       return "lose-response";
     });
     const cluster = await connect({ kubeconfig, retry: { baseDelayMs: 20 } });
@@ -48,6 +54,13 @@ describe("restic Job whose create answer is lost", () => {
       posts.map((s) => [s.plan, s.status]),
       [["lose-response", 201]],
       "the Job was created by the apiserver, its answer lost, and the create not repeated",
+    );
+    const secretPosts = seen.filter((s) => s.method === "POST" && s.url.startsWith(secretsPath));
+    assert.ok(secretPosts.length > 0, "the key Secret was created through the proxy");
+    assert.deepEqual(
+      secretPosts.map((s) => s.status),
+      secretPosts.map(() => 201),
+      "every Secret create was committed once and never repeated",
     );
     const jobs = await admin.list("jobs.batch", { namespace: system });
     assert.equal(jobs.length, 1, `one Job, found ${jobs.map((j) => j.metadata?.name).join(", ")}`);
