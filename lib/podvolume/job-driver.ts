@@ -5,18 +5,28 @@
  * API; the termination message is in the pod's status). The driver waits on the Job's Complete/Failed
  * condition with a timeout, then deletes the Job.
  *
- * RBAC the caller needs in the Job namespace: create/get/delete `jobs.batch`, list `pods`, get/create
- * `secrets`.
+ * S3 keys reach a Job through a Secret of its own, created right after the Job with an owner reference
+ * to it (so the garbage collector removes it with the Job) and deleted with the Job. The keys are
+ * resolved again for every Job, so rotated credentials (web identity, a changed environment) are used.
+ *
+ * RBAC the caller needs in the Job namespace: create/get/delete `jobs.batch`, list `pods`, get/create/
+ * delete `secrets`.
  */
 import { randomUUID } from "node:crypto";
 import { ConfigError } from "../errors.ts";
 import type { Cluster } from "../kube/client.ts";
 import { createReconciled } from "../kube/create.ts";
-import { awsChainCredentials, credentialsEnv, type ResticS3Credentials } from "./backend.ts";
+import { awsChainCredentials, credentialsEnv } from "./backend.ts";
 import { backupCommand, type CommonOptions, type ResticCommand, restoreCommand } from "./commands.ts";
 import type { PodVolumeDriver, Repository, VolumeLocation } from "./driver.ts";
 import { buildResticJob, type ResticJobInput } from "./job-spec.ts";
-import { createBackendSecrets, type JobOutcome, waitForJob } from "./job-wait.ts";
+import {
+  backendSecretName,
+  createBackendSecret,
+  deleteBackendSecret,
+  type JobOutcome,
+  waitForJob,
+} from "./job-wait.ts";
 import { DEFAULT_CREDENTIALS_NAMESPACE } from "./keys.ts";
 import {
   type BackupSummary,
@@ -67,8 +77,9 @@ export interface JobDriverOptions {
   /**
    * For an S3 location given without static credentials: hand the AWS credentials this process
    * resolves (its environment, profile or web identity, as the store uses) to the Jobs through a
-   * Secret in `namespace`, since a Job on another node cannot see them. `false` leaves the Jobs to the
-   * nodes' own identity (an instance profile). When this process resolves none, nothing is handed.
+   * Secret in `namespace` (one per Job, deleted with it), since a Job on another node cannot see them.
+   * They are resolved anew for each Job, so rotated credentials are picked up. `false` leaves the Jobs
+   * to the nodes' own identity (an instance profile). When this process resolves none, nothing is handed.
    * @default true
    */
   readonly forwardCredentials?: boolean;
@@ -82,17 +93,17 @@ export const jobDriver = (options: JobDriverOptions): PodVolumeDriver => {
   const timeoutMs = options.timeoutMs ?? 4 * 3600_000;
   const pollMs = options.pollIntervalMs ?? 1000;
   const common: CommonOptions = { cacheDir: options.cacheDir ?? false };
-  const backendSecret = createBackendSecrets(cluster, namespace);
   const describe = { namespace, timeoutMs, pollMs, image: options.image ?? DEFAULT_IMAGE };
 
-  let forwarded: Promise<ResticS3Credentials | undefined> | undefined;
-  /** The repository as the Job sees it: with this process's AWS credentials when the address has none. */
+  /**
+   * The repository as the Job sees it: with this process's AWS credentials when the address has none,
+   * resolved now (never kept: temporary credentials expire, the environment may change).
+   */
   const forJob = async (repository: Repository): Promise<Repository> => {
     const { address } = repository;
     if (options.forwardCredentials === false || !address.url.startsWith("s3:")) return repository;
     if (Object.keys(address.secretEnv).length > 0) return repository;
-    forwarded ??= awsChainCredentials();
-    const credentials = await forwarded;
+    const credentials = await awsChainCredentials();
     return credentials
       ? { ...repository, address: { ...address, secretEnv: credentialsEnv(credentials) } }
       : repository;
@@ -106,7 +117,10 @@ export const jobDriver = (options: JobDriverOptions): PodVolumeDriver => {
     }
   };
 
-  /** Creates the Job, waits for it, deletes it; returns its container's outcome. */
+  /**
+   * Creates the Job (then its backend Secret, owned by it), waits for it, deletes both; returns its
+   * container's outcome.
+   */
   const runJob = async (
     input: Omit<
       ResticJobInput,
@@ -129,7 +143,8 @@ export const jobDriver = (options: JobDriverOptions): PodVolumeDriver => {
     checkKey(input.repository);
     const { repository: given, signal, command, labels, ...rest } = input;
     const repository = await forJob(given);
-    const secret = await backendSecret(repository);
+    const secretEnv = repository.address.secretEnv;
+    const secret = Object.keys(secretEnv).length > 0 ? backendSecretName() : undefined;
     // unique to this Job: a create whose answer is lost finds it by this label instead of making a second
     const run = randomUUID();
     const job = buildResticJob({
@@ -142,9 +157,7 @@ export const jobDriver = (options: JobDriverOptions): PodVolumeDriver => {
       labels: { ...options.labels, ...labels, [JOB_RUN_LABEL]: run },
       env: command.env,
       key: repository.key.toJSON(),
-      ...(secret
-        ? { backendSecret: { name: secret, keys: Object.keys(repository.address.secretEnv).sort() } }
-        : {}),
+      ...(secret ? { backendSecret: { name: secret, keys: Object.keys(secretEnv).sort() } } : {}),
       ...(options.imagePullPolicy ? { imagePullPolicy: options.imagePullPolicy } : {}),
       ...(options.resources ? { resources: options.resources } : {}),
     });
@@ -155,13 +168,21 @@ export const jobDriver = (options: JobDriverOptions): PodVolumeDriver => {
       isOurs: () => true,
     });
     const name = created.metadata?.name ?? "";
+    let keep = options.keepJobs === true;
     try {
+      if (secret) {
+        // a Job without its Secret would wait for it until its deadline: it goes, kept or not
+        keep = false;
+        await createBackendSecret(cluster, { namespace, name: secret, job: created, env: secretEnv, signal });
+        keep = options.keepJobs === true;
+      }
       return await waitForJob(cluster, name, describe, signal);
     } finally {
-      if (!options.keepJobs) {
+      if (!keep) {
         await cluster
           .delete("jobs.batch", name, { namespace, propagationPolicy: "Background" })
           .catch(() => undefined);
+        if (secret) await deleteBackendSecret(cluster, namespace, secret);
       }
     }
   };

@@ -1,15 +1,13 @@
 /**
- * The parts of the Job driver that talk to the apiserver around a Job: the backend Secret, and waiting
- * for the Job's Complete/Failed condition and reading its container's termination message.
+ * The parts of the Job driver that talk to the apiserver around a Job: its backend Secret (one per Job,
+ * owned by it), and waiting for the Job's Complete/Failed condition and reading its container's termination message.
  */
-import { createHash } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { AbortError, StowageError } from "../errors.ts";
 import type { Cluster } from "../kube/client.ts";
 import { createReconciled } from "../kube/create.ts";
-import { isAlreadyExists } from "../kube/errors.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { sleep } from "../util/poll.ts";
-import type { Repository } from "./driver.ts";
 
 /** The finished container of a Job: its exit code and termination message. */
 export interface JobOutcome {
@@ -28,49 +26,80 @@ const conditionTrue = (job: KubeObject, type: string): { reason?: string; messag
     )?.conditions ?? []
   ).find((c) => c.type === type && c.status === "True");
 
+/** Name prefix of the per-Job Secrets holding a backend's secret variables (AWS keys). */
+export const BACKEND_SECRET_PREFIX = "stowage-restic-backend-";
+/** Label on those Secrets (with `app.kubernetes.io/managed-by: stowage`). */
+export const BACKEND_SECRET_LABEL = "stowage.dev/restic-backend";
+
 /**
- * A creator of Secrets holding a backend's secret variables (AWS keys) in `namespace`, each named after
- * their hash and created once (an existing one is reused); undefined for backends without secrets.
+ * A fresh name for one Job's backend Secret: random, so no two Jobs (or Stowage processes) share one,
+ * and unlike the 12-hex-digit names older versions shared between Jobs (`stowage-restic-backend-<hash>`).
  */
-export const createBackendSecrets = (cluster: Cluster, namespace: string) => {
-  const backendSecrets = new Map<string, Promise<string>>();
-  return (repository: Repository): Promise<string> | undefined => {
-    const secretEnv = repository.address.secretEnv;
-    const names = Object.keys(secretEnv).sort();
-    if (names.length === 0) return undefined;
-    const hash = createHash("sha256")
-      .update(JSON.stringify(names.map((n) => [n, secretEnv[n]])))
-      .digest("hex")
-      .slice(0, 12);
-    const name = `stowage-restic-backend-${hash}`;
-    let pending = backendSecrets.get(name);
-    if (!pending) {
-      // named after its content's hash, so one found after a lost answer holds the same data
-      pending = createReconciled(
-        cluster,
-        "secrets",
-        {
-          apiVersion: "v1",
-          kind: "Secret",
-          metadata: { name, namespace, labels: { "app.kubernetes.io/managed-by": "stowage" } },
-          type: "Opaque",
-          data: Object.fromEntries(
-            names.map((n) => [n, Buffer.from(secretEnv[n]!, "utf8").toString("base64")]),
-          ),
-        },
-        { namespace, isOurs: () => true },
-      ).then(
-        () => name,
-        (error: unknown) => {
-          if (isAlreadyExists(error)) return name;
-          backendSecrets.delete(name);
-          throw error;
-        },
-      );
-      backendSecrets.set(name, pending);
-    }
-    return pending;
-  };
+export const backendSecretName = (): string =>
+  `${BACKEND_SECRET_PREFIX}job-${randomBytes(6).toString("hex")}`;
+
+/**
+ * Creates the Secret `name` holding `env` for the restic Job `job`, owned by it (`ownerReferences`), so
+ * the garbage collector deletes it with the Job, whoever deletes the Job (Stowage, its TTL, a person).
+ * It is created after the Job because an owner reference needs the Job's UID: until it exists, the
+ * kubelet holds the Job's container back (`CreateContainerConfigError`) and retries, since the
+ * container takes the variables through `secretKeyRef`. The Secret thus never exists without an owner.
+ */
+export const createBackendSecret = async (
+  cluster: Cluster,
+  init: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly job: KubeObject;
+    readonly env: Readonly<Record<string, string>>;
+    readonly signal?: AbortSignal | undefined;
+  },
+): Promise<void> => {
+  const { namespace, name, job, env } = init;
+  const names = Object.keys(env).sort();
+  const owner = job.metadata?.uid ?? "";
+  // a create whose answer was lost is read back: the random name and the owner make it this Job's
+  await createReconciled(
+    cluster,
+    "secrets",
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: {
+        name,
+        namespace,
+        labels: { "app.kubernetes.io/managed-by": "stowage", [BACKEND_SECRET_LABEL]: "true" },
+        ownerReferences: [
+          {
+            apiVersion: "batch/v1",
+            kind: "Job",
+            name: job.metadata?.name ?? "",
+            uid: owner,
+          },
+        ],
+      },
+      type: "Opaque",
+      immutable: true,
+      data: Object.fromEntries(names.map((n) => [n, Buffer.from(env[n]!, "utf8").toString("base64")])),
+    },
+    {
+      namespace,
+      signal: init.signal,
+      isOurs: (found) => found.metadata?.ownerReferences?.some((o) => o.uid === owner) === true,
+    },
+  );
+};
+
+/**
+ * Deletes a Job's backend Secret now rather than waiting for the garbage collector; best effort (the
+ * owner reference still removes it when this fails, e.g. without `delete` on Secrets).
+ */
+export const deleteBackendSecret = async (
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+): Promise<void> => {
+  await cluster.delete("secrets", name, { namespace }).catch(() => undefined);
 };
 
 /** Waits for Job `name` to complete or fail; the outcome of its container. */

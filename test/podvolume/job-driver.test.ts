@@ -99,8 +99,8 @@ describe("Job driver (harness plays the node)", () => {
     const secrets = (await cluster.list("secrets", { namespace: system })).map((s) => s.metadata?.name);
     assert.ok(secrets.includes("stowage-repo-credentials"));
     assert.ok(
-      secrets.some((n) => n?.startsWith("stowage-restic-backend-")),
-      "the S3 keys travel in a Secret",
+      !secrets.some((n) => n?.startsWith("stowage-restic-backend-")),
+      "the Secrets that carried the S3 keys went with their Jobs",
     );
   });
 

@@ -8,10 +8,11 @@
  *   (`pods/<uid>/volumes/kubernetes.io~empty-dir/<name>`, `…~local-volume/<pv>`, `…~csi/<pv>/mount`);
  * - containers whose image is in `runImages` are run as LOCAL PROCESSES (their command and args — a
  *   container without `command` gets its image's entry point from `entrypoints` — env resolved —
- *   values, `secretKeyRef`/`configMapKeyRef` and `envFrom` read through the apiserver, `fieldRef` —
- *   and the real restic on PATH). There are no mount namespaces: paths inside the container are mapped
- *   to local paths by rewriting every argument, env value and `workingDir` that starts with a
- *   `volumeMount`'s `mountPath` or with the `terminationMessagePath`;
+ *   values, `secretKeyRef`/`configMapKeyRef` and `envFrom` read through the apiserver, waiting for a
+ *   missing one as a kubelet retries, `fieldRef` — and the real restic on PATH). There are no mount
+ *   namespaces: paths inside the container are mapped to local paths by rewriting every argument, env
+ *   value and `workingDir` that starts with a `volumeMount`'s `mountPath` or with the
+ *   `terminationMessagePath`;
  * - it fills `configMap`, `secret`, `downwardAPI` and `projected` volumes as the kubelet does. A
  *   projected `serviceAccountToken` is a real token from the TokenRequest API, bound to the pod (the
  *   ServiceAccount admission plugin adds such a volume, with the `kube-root-ca.crt` ConfigMap and the
@@ -350,9 +351,24 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
     throw new Error(`the harness node resolves no fieldRef ${field}`);
   };
 
-  /** The data of a Secret or ConfigMap as strings; undefined when it does not exist. */
-  const stringData = async (resource: "secrets" | "configmaps", objectName: string, pod: KubeObject) => {
-    const object = await cluster.tryGet(resource, objectName, { namespace: pod.metadata?.namespace });
+  /**
+   * The data of a Secret or ConfigMap as strings; undefined when it does not exist. A `required` one is
+   * waited for while the pod lives, as a kubelet holds the container back and retries.
+   */
+  const stringData = async (
+    resource: "secrets" | "configmaps",
+    objectName: string,
+    pod: KubeObject,
+    required = false,
+  ) => {
+    const { name: podName = "", namespace, uid } = pod.metadata ?? {};
+    let object = await cluster.tryGet(resource, objectName, { namespace });
+    while (!object && required) {
+      const live = await cluster.tryGet("pods", podName, { namespace });
+      if (stopped || live?.metadata?.uid !== uid || live?.metadata?.deletionTimestamp) break;
+      await sleep(pollMs);
+      object = await cluster.tryGet(resource, objectName, { namespace });
+    }
     if (!object) return undefined;
     const data = (object.data ?? {}) as Record<string, string>;
     return Object.fromEntries(
@@ -377,7 +393,7 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
       const ref = from.secretRef ?? from.configMapRef;
       if (!ref) continue;
       const resource = from.secretRef ? "secrets" : "configmaps";
-      const data = await stringData(resource, ref.name, pod);
+      const data = await stringData(resource, ref.name, pod, !ref.optional);
       if (!data && !ref.optional) throw new Error(`envFrom: ${resource} ${ref.name} does not exist`);
       for (const [key, value] of Object.entries(data ?? {})) env[`${from.prefix ?? ""}${key}`] = value;
     }
@@ -386,7 +402,7 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
       const ref = variable.valueFrom?.secretKeyRef ?? variable.valueFrom?.configMapKeyRef;
       if (ref) {
         const resource = variable.valueFrom?.secretKeyRef ? "secrets" : "configmaps";
-        const value = (await stringData(resource, ref.name, pod))?.[ref.key];
+        const value = (await stringData(resource, ref.name, pod, !ref.optional))?.[ref.key];
         if (value !== undefined) env[variable.name] = value;
         else if (!ref.optional) throw new Error(`${resource} ${ref.name} has no key ${ref.key}`);
       }
