@@ -5,7 +5,7 @@
  * (the container's `terminationMessagePath`), at most ~3.5 KB of the kubelet's 4 KB limit.
  *
  * Environment:
- * - `STOWAGE_OP`: `ensure` (probe; init when absent), `backup` or `restore`;
+ * - `STOWAGE_OP`: `ensure` (probe; init when absent; probe again when init fails), `backup` or `restore`;
  * - `STOWAGE_RESULT`: where the outcome goes;
  * - `STOWAGE_VOLUMES` (mount of `<kubelet>/pods/<uid>/volumes`) and `STOWAGE_VOLUME_DIR` (`<volume>` or
  *   `<pv>/mount`): the volume is the one directory matching `$STOWAGE_VOLUMES/*\/$STOWAGE_VOLUME_DIR`
@@ -41,7 +41,11 @@ case "$STOWAGE_OP" in
   ensure)
     restic "$@" cat config --json >/dev/null 2>"$err"; rc=$?
     created=false
-    if [ "$rc" -eq 10 ]; then restic "$@" init --json >"$out" 2>"$err"; rc=$?; created=true; fi
+    if [ "$rc" -eq 10 ]; then
+      restic "$@" init --json >"$out" 2>"$err"; rc=$?; created=true
+      # a failed init may still have written the repository (or another run's init won): it is there if it opens now
+      if [ "$rc" -ne 0 ] && restic "$@" cat config --json >/dev/null 2>&1; then rc=0; created=false; fi
+    fi
     if [ "$rc" -eq 0 ]; then say "{\\"message_type\\":\\"summary\\",\\"created\\":$created}"; else errors > "$result"; fi
     exit "$rc" ;;
   backup)

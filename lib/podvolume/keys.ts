@@ -99,21 +99,25 @@ export const generateKey = (size: number): string =>
     .slice(0, size);
 
 /**
- * Stores `password` as `namespace`'s key in `stowage-repo-credentials` (creating the Secret when needed).
- * Refuses to replace a different key already stored for the namespace (`ERR_ALREADY_EXISTS`); storing
- * the same key again is a no-op.
+ * Stores `password` as `namespace`'s key in `stowage-repo-credentials` (creating the Secret when needed)
+ * and returns the key stored. A different key already stored for the namespace (another run may have
+ * stored one between a look-up and this call) is never replaced: with `adopt` that key is returned
+ * instead, otherwise it fails with `ERR_ALREADY_EXISTS`. Storing the same key again is a no-op.
  */
 export const storeRepositoryKey = async (
   cluster: Cluster,
   namespace: string,
   password: string,
-  options: { readonly credentialsNamespace?: string; readonly signal?: AbortSignal } = {},
+  options: {
+    readonly credentialsNamespace?: string;
+    readonly signal?: AbortSignal;
+    /** Return the key another writer stored first rather than failing. @default false */
+    readonly adopt?: boolean;
+  } = {},
 ): Promise<RepositoryKey> => {
   const secretNamespace = options.credentialsNamespace ?? DEFAULT_CREDENTIALS_NAMESPACE;
-  const key = new RepositoryKey(
-    { secretNamespace, secretName: STOWAGE_KEY_SECRET, secretKey: namespace },
-    password,
-  );
+  const ref = { secretNamespace, secretName: STOWAGE_KEY_SECRET, secretKey: namespace };
+  const key = new RepositoryKey(ref, password);
   const encoded = Buffer.from(password, "utf8").toString("base64");
   for (let attempt = 0; attempt < 5; attempt++) {
     const secret = await cluster.tryGet("secrets", STOWAGE_KEY_SECRET, {
@@ -139,7 +143,8 @@ export const storeRepositoryKey = async (
         );
         return key;
       } catch (error) {
-        // exists, or the answer was lost: read it back and check the key in it
+        // another writer created the Secret first, or the answer was lost: read it back (a key it
+        // holds for the namespace, ours or another's, wins)
         if (isAlreadyExists(error) || error instanceof AmbiguousRequestError) continue;
         if (isNotFound(error)) {
           throw new ConfigError(
@@ -152,6 +157,7 @@ export const storeRepositoryKey = async (
     }
     const existing = decode(secret, namespace);
     if (existing === password) return key;
+    if (existing !== undefined && options.adopt) return new RepositoryKey(ref, existing);
     if (existing !== undefined) {
       throw new StowageError(
         "ERR_ALREADY_EXISTS",
@@ -166,6 +172,7 @@ export const storeRepositoryKey = async (
       );
       return key;
     } catch (error) {
+      // another writer changed the Secret first: read it back
       if (error instanceof ConflictError) continue;
       throw error;
     }

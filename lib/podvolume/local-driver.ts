@@ -269,8 +269,10 @@ export const localDriver = (options: LocalDriverOptions = {}): LocalDriver => {
       if (probed.exitCode !== 10) throw failure(probe, repository, probed);
       const init = initCommand(repository.address, common);
       const created = await run(init, repository, signal);
-      if (created.exitCode !== 0) throw failure(init, repository, created);
-      return { created: true };
+      if (created.exitCode === 0) return { created: true };
+      // a failed init may still have written the repository (or another run's init won): is it there now?
+      if ((await run(probe, repository, signal)).exitCode === 0) return { created: false };
+      throw failure(init, repository, created);
     },
     async backupVolume(request) {
       const directory = await volumePath(request.volume);

@@ -47,6 +47,42 @@ export interface InitRepositoryOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * `ensureRepository` of one repository, one at a time in this process: two runs that find the same
+ * repository missing would otherwise both `restic init` it at once, and restic's own check (is there a
+ * `config`?) does not stop two inits that start together.
+ */
+const ensuring = new Map<string, Promise<unknown>>();
+const ensureOneAtATime = async (
+  driver: PodVolumeDriver,
+  repository: Repository,
+  options: { readonly node?: string; readonly signal?: AbortSignal },
+): Promise<{ readonly created: boolean }> => {
+  const url = repository.address.url;
+  const before = ensuring.get(url) ?? Promise.resolve();
+  const run = before.then(
+    () => driver.ensureRepository(repository, options),
+    () => driver.ensureRepository(repository, options),
+  );
+  const settled = run.catch(() => undefined);
+  ensuring.set(url, settled);
+  try {
+    return await run;
+  } finally {
+    if (ensuring.get(url) === settled) ensuring.delete(url);
+  }
+};
+
+/**
+ * Whether a failed `ensureRepository` proves the repository was not created with the key just stored:
+ * only a wrong key does (restic opened an existing repository, and the key did not; init never ran).
+ * Any other failure may come after `restic init` wrote the repository (a killed container, a lost
+ * reply), and removing the key then would make it unreadable for good; a key kept for a repository
+ * that does not exist is harmless (the next run initialises it with that key).
+ */
+const provesNotCreated = (error: unknown): boolean =>
+  error instanceof ResticError && error.failure === "wrong-key";
+
 /** What {@link initRepository} did. */
 export interface InitRepositoryResult {
   readonly namespace: string;
@@ -92,7 +128,8 @@ const keyFrom = async (o: InitRepositoryOptions, problems: string[]): Promise<st
  * Initialises `namespace`'s repository with a key (given, read from a file, or generated) and keeps the
  * key in the Secret `stowage-repo-credentials`. An existing repository is adopted when the key opens
  * it; a key that does not open it fails with a `ResticError` (`wrong-key`) and nothing is changed. A
- * different key already stored for the namespace is never replaced (`ERR_ALREADY_EXISTS`).
+ * different key already stored for the namespace is never replaced (`ERR_ALREADY_EXISTS`). When restic
+ * fails otherwise the key stays stored, as the repository may have been created with it.
  */
 export const initRepository = async (options: InitRepositoryOptions): Promise<InitRepositoryResult> => {
   const problems: string[] = [];
@@ -123,16 +160,16 @@ export const initRepository = async (options: InitRepositoryOptions): Promise<In
     key: new RepositoryKey(ref, password),
   };
   const driver = options.driver ?? localDriver();
-  // stored first: a Job reads it from the Secret; undone when the repository does not open with it
+  // stored first: a Job reads it from the Secret; undone when an existing repository does not open with it
   await storeRepositoryKey(cluster, namespace, password, {
     credentialsNamespace: secretNamespace,
     ...signal,
   });
   let created: boolean;
   try {
-    ({ created } = await driver.ensureRepository(repository, signal));
+    ({ created } = await ensureOneAtATime(driver, repository, signal));
   } catch (error) {
-    if (!existing || existing.secretName !== STOWAGE_KEY_SECRET) {
+    if ((!existing || existing.secretName !== STOWAGE_KEY_SECRET) && provesNotCreated(error)) {
       await removeRepositoryKey(cluster, namespace, password, { credentialsNamespace: secretNamespace });
     }
     throw error;
@@ -232,27 +269,23 @@ export const createRepositoryOpener = (deps: {
         { exitCode: 10, namespace },
       );
     }
+    // a new key is stored before restic runs (a Job reads it from the Secret); when another run stored
+    // one first (two first backups of a namespace at once), that one is adopted, so both use one key
     const key =
       found ??
-      new RepositoryKey(
-        { secretNamespace: deps.credentialsNamespace, secretName: STOWAGE_KEY_SECRET, secretKey: namespace },
-        generateKey(deps.keySize ?? DEFAULT_KEY_SIZE),
-      );
-    const repository = { address, key };
-    // a new key is stored before restic runs (a Job reads it from the Secret) and removed again when the
-    // repository turns out to exist with another key
-    if (!found) {
-      await storeRepositoryKey(deps.cluster, namespace, key.reveal(), {
+      (await storeRepositoryKey(deps.cluster, namespace, generateKey(deps.keySize ?? DEFAULT_KEY_SIZE), {
         credentialsNamespace: deps.credentialsNamespace,
+        adopt: true,
         ...signal,
-      });
-    }
+      }));
+    const repository = { address, key };
     // a restore needs no probe: restic's own restore fails clearly on a missing repository or a wrong key
     if (!deps.create) return repository;
     try {
-      await deps.driver.ensureRepository(repository, { ...(node ? { node } : {}), ...signal });
+      await ensureOneAtATime(deps.driver, repository, { ...(node ? { node } : {}), ...signal });
     } catch (error) {
-      if (!found) {
+      // the new key goes again only when the repository exists with another one
+      if (!found && provesNotCreated(error)) {
         await removeRepositoryKey(deps.cluster, namespace, key.reveal(), {
           credentialsNamespace: deps.credentialsNamespace,
         }).catch(() => undefined);
