@@ -8,9 +8,11 @@
  * S3 keys reach a Job through a Secret of its own, created right after the Job with an owner reference
  * to it (so the garbage collector removes it with the Job) and deleted with the Job. The keys are
  * resolved again for every Job, so rotated credentials (web identity, a changed environment) are used.
+ * The shared, never-deleted backend Secrets of older versions are deleted once per driver (unless a Job
+ * still uses one).
  *
- * RBAC the caller needs in the Job namespace: create/get/delete `jobs.batch`, list `pods`, get/create/
- * delete `secrets`.
+ * RBAC the caller needs in the Job namespace: create/get/list/delete `jobs.batch`, list `pods`,
+ * get/create/delete `secrets` (and list `secrets`, for the sweep of older versions' Secrets).
  */
 import { randomUUID } from "node:crypto";
 import { ConfigError } from "../errors.ts";
@@ -24,6 +26,7 @@ import {
   backendSecretName,
   createBackendSecret,
   deleteBackendSecret,
+  deleteLegacyBackendSecrets,
   type JobOutcome,
   waitForJob,
 } from "./job-wait.ts";
@@ -94,6 +97,8 @@ export const jobDriver = (options: JobDriverOptions): PodVolumeDriver => {
   const pollMs = options.pollIntervalMs ?? 1000;
   const common: CommonOptions = { cacheDir: options.cacheDir ?? false };
   const describe = { namespace, timeoutMs, pollMs, image: options.image ?? DEFAULT_IMAGE };
+  // once per driver, best effort (it needs list on Secrets and Jobs): older versions' shared Secrets
+  let swept: Promise<unknown> | undefined;
 
   /**
    * The repository as the Job sees it: with this process's AWS credentials when the address has none,
@@ -141,6 +146,8 @@ export const jobDriver = (options: JobDriverOptions): PodVolumeDriver => {
     },
   ): Promise<JobOutcome> => {
     checkKey(input.repository);
+    swept ??= deleteLegacyBackendSecrets(cluster, namespace).catch(() => undefined);
+    await swept;
     const { repository: given, signal, command, labels, ...rest } = input;
     const repository = await forJob(given);
     const secretEnv = repository.address.secretEnv;

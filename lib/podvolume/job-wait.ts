@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { AbortError, StowageError } from "../errors.ts";
 import type { Cluster } from "../kube/client.ts";
 import { createReconciled } from "../kube/create.ts";
+import { isNotFound } from "../kube/errors.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { sleep } from "../util/poll.ts";
 
@@ -100,6 +101,49 @@ export const deleteBackendSecret = async (
   name: string,
 ): Promise<void> => {
   await cluster.delete("secrets", name, { namespace }).catch(() => undefined);
+};
+
+/** How versions before per-Job Secrets named the backend Secrets their Jobs shared (hash of the keys). */
+const LEGACY_BACKEND_SECRET = /^stowage-restic-backend-[0-9a-f]{12}$/;
+
+/** The Secrets the containers of `job` take variables from. */
+const secretsOfJob = (job: KubeObject): string[] => {
+  type Env = { valueFrom?: { secretKeyRef?: { name?: string } } };
+  const spec = job.spec as
+    | {
+        template?: {
+          spec?: { containers?: Array<{ env?: Env[] }>; initContainers?: Array<{ env?: Env[] }> };
+        };
+      }
+    | undefined;
+  const containers = [
+    ...(spec?.template?.spec?.containers ?? []),
+    ...(spec?.template?.spec?.initContainers ?? []),
+  ];
+  return containers.flatMap((c) => (c.env ?? []).flatMap((e) => e.valueFrom?.secretKeyRef?.name ?? []));
+};
+
+/**
+ * Deletes the backend Secrets older Stowage versions left in `namespace` (`stowage-restic-backend-` and
+ * 12 hex digits, no owner: they were never deleted and hold S3 keys), except those a Job there still
+ * takes variables from. Returns the names deleted.
+ */
+export const deleteLegacyBackendSecrets = async (cluster: Cluster, namespace: string): Promise<string[]> => {
+  const legacy = (
+    await cluster.list("secrets", { namespace, labelSelector: "app.kubernetes.io/managed-by=stowage" })
+  ).filter((s) => LEGACY_BACKEND_SECRET.test(s.metadata?.name ?? "") && !s.metadata?.ownerReferences?.length);
+  if (legacy.length === 0) return [];
+  const inUse = new Set((await cluster.list("jobs.batch", { namespace })).flatMap(secretsOfJob));
+  const deleted: string[] = [];
+  for (const secret of legacy) {
+    const name = secret.metadata?.name ?? "";
+    if (inUse.has(name)) continue;
+    await cluster.delete("secrets", name, { namespace }).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
+    deleted.push(name);
+  }
+  return deleted;
 };
 
 /** Waits for Job `name` to complete or fail; the outcome of its container. */

@@ -5,7 +5,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { backup, type Cluster, type KubeObject } from "../../lib/index.ts";
 import { type ResticBackend, repositoryAddress } from "../../lib/podvolume/backend.ts";
 import { jobDriver } from "../../lib/podvolume/job-driver.ts";
-import { generateKey, storeRepositoryKey } from "../../lib/podvolume/keys.ts";
+import { generateKey, STOWAGE_KEY_SECRET, storeRepositoryKey } from "../../lib/podvolume/keys.ts";
 import { createRepositoryOpener } from "../../lib/podvolume/repository.ts";
 import { onCleanup } from "../support/cleanup.ts";
 import { testEnv } from "../support/env.ts";
@@ -146,6 +146,64 @@ describe("restic Jobs' backend credentials (harness plays the node)", () => {
       [],
       "Stowage deleted each Job's Secret with the Job",
     );
+  });
+
+  it("the backend Secrets older versions shared between Jobs and never deleted are deleted, unless a Job still uses one (harness plays the node)", async () => {
+    const cluster = await connectTest();
+    const system = await makeNamespace(cluster, "pv-system");
+    const app = await makeNamespace(cluster, "pv-app");
+    const node = await harnessNode(cluster);
+    const { backend } = await tempS3Location();
+    const legacy = (name: string): KubeObject => ({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace: system, labels: { "app.kubernetes.io/managed-by": "stowage" } },
+      stringData: { AWS_ACCESS_KEY_ID: "old", AWS_SECRET_ACCESS_KEY: "old" },
+    });
+    await cluster.create("secrets", legacy(`${PREFIX}0123456789ab`));
+    await cluster.create("secrets", legacy(`${PREFIX}ba9876543210`));
+    // a Job an older Stowage still runs (suspended here, so it never starts) takes its keys from the second
+    await cluster.create("jobs.batch", {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name: "older-stowage", namespace: system },
+      spec: {
+        suspend: true,
+        template: {
+          spec: {
+            restartPolicy: "Never",
+            containers: [
+              {
+                name: "restic",
+                image: IMAGE,
+                env: [
+                  {
+                    name: "AWS_ACCESS_KEY_ID",
+                    valueFrom: { secretKeyRef: { name: `${PREFIX}ba9876543210`, key: "AWS_ACCESS_KEY_ID" } },
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    });
+    const driver = jobDriver({
+      cluster,
+      namespace: system,
+      image: IMAGE,
+      pollIntervalMs: 200,
+      timeoutMs: 120_000,
+    });
+    await createRepositoryOpener({
+      cluster,
+      backend,
+      driver,
+      credentialsNamespace: system,
+      create: true,
+    }).open(app, node.name);
+    const names = (await cluster.list("secrets", { namespace: system })).map((s) => s.metadata?.name).sort();
+    assert.deepEqual(names, [STOWAGE_KEY_SECRET, `${PREFIX}ba9876543210`]);
   });
 
   it("credentials forwarded from this process are resolved for each Job: rotated keys reach the next Job (harness plays the node)", async () => {
