@@ -151,6 +151,40 @@ describe("repository keys", () => {
     );
   });
 
+  it("a restic init in a Job that fails after writing the repository is found by the probe after it (harness plays the node)", async () => {
+    const cluster = await connectTest();
+    const system = await makeNamespace(cluster, "pv-system");
+    const app = await makeNamespace(cluster, "pv-app");
+    const { backend } = await tempS3Location();
+    const node = await startNodePlayer({
+      cluster,
+      kubeletDir: tempDir("kubelet"),
+      runImages: [IMAGE],
+      path: [resticFailingAfterInit("process")],
+    });
+    onCleanup(() => node.stop());
+    const driver = jobDriver({
+      cluster,
+      namespace: system,
+      image: IMAGE,
+      pollIntervalMs: 200,
+      timeoutMs: 120_000,
+    });
+    const repository = await createRepositoryOpener({
+      cluster,
+      backend,
+      driver,
+      credentialsNamespace: system,
+      create: true,
+    }).open(app, node.name);
+    assert.equal(await storedKey(cluster, app, system), repository.key.reveal());
+    assert.deepEqual(
+      node.executed.filter((e) => e.namespace === system).map((e) => e.exitCode),
+      [0],
+      "one ensure Job, which succeeded",
+    );
+  });
+
   it("a local restic init that fails after writing the repository is found by the probe that follows it", async () => {
     const cluster = await connectTest();
     const system = await makeNamespace(cluster, "pv-system");
