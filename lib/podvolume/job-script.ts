@@ -43,7 +43,7 @@ case "$STOWAGE_OP" in
     created=false
     if [ "$rc" -eq 10 ]; then
       restic "$@" init --json >"$out" 2>"$err"; rc=$?; created=true
-      # a failed init may still have written the repository (or another run's init won): it is there if it opens now
+      # a failed init may still have written the repository (or another run's init won): is it there now?
       if [ "$rc" -ne 0 ] && restic "$@" cat config --json >/dev/null 2>&1; then rc=0; created=false; fi
     fi
     if [ "$rc" -eq 0 ]; then say "{\\"message_type\\":\\"summary\\",\\"created\\":$created}"; else errors > "$result"; fi

@@ -1,6 +1,7 @@
 /**
  * The parts of the Job driver that talk to the apiserver around a Job: its backend Secret (one per Job,
- * owned by it), and waiting for the Job's Complete/Failed condition and reading its container's termination message.
+ * owned by it), the sweep of older versions' shared ones, and waiting for the Job's Complete/Failed
+ * condition and reading its container's termination message.
  */
 import { randomBytes } from "node:crypto";
 import { AbortError, StowageError } from "../errors.ts";
