@@ -4,7 +4,9 @@
  * lease duration on its own clock (so clock skew between replicas does not matter); every write is a
  * compare-and-swap on resourceVersion. On top of that each cron tick is claimed on the Lease itself
  * (`stowage.dev/ticks`), in the same CAS write that checks we still hold it: a tick runs once in total,
- * even if a paused old leader wakes up believing it still leads.
+ * even if a paused old leader wakes up believing it still leads. Each claim also tells the caller the
+ * tick claimed before it, so the ticks in between (run by nobody) are noticed by exactly one replica.
+ * The annotation keeps one entry per registered schedule: entries of other schedules are dropped.
  */
 import { type Cluster, ConflictError, isAlreadyExists, isNotFound, type KubeObject } from "../lib/index.ts";
 import { isRecord } from "../lib/util/is-record.ts";
@@ -31,6 +33,16 @@ export interface LeaderElectorOptions {
   readonly log: Logger;
   /** Called when leadership changes. */
   readonly onChange?: (leading: boolean) => void;
+  /**
+   * The schedules whose last ticks the Lease keeps: writes drop the entries of any other schedule (one
+   * that was removed), so the annotation stays bounded. @default undefined: entries are never dropped
+   */
+  readonly schedules?: readonly string[];
+}
+
+/** A tick claimed: the tick of the same schedule claimed before it, if the Lease knew one. */
+export interface TickClaim {
+  readonly previous: Date | undefined;
 }
 
 /** A running election. */
@@ -39,8 +51,13 @@ export interface LeaderElector {
   readonly isLeader: boolean;
   /** The holder last seen on the Lease (may be this replica). */
   readonly holder: string | undefined;
-  /** Claims `tick` of `schedule` for this replica: true, or why not. */
-  claimTick(schedule: string, tick: Date): Promise<true | string>;
+  /** Claims `tick` of `schedule` for this replica: the claim, or why not. */
+  claimTick(schedule: string, tick: Date): Promise<TickClaim | string>;
+  /**
+   * The last claimed tick of every schedule, read from the Lease now. When leading, also drops the
+   * entries of schedules that are not in `schedules` (best effort: the next claim drops them too).
+   */
+  lastTicks(): Promise<ReadonlyMap<string, Date>>;
   /** Stops campaigning; with `release`, gives the Lease up so another replica takes over at once. */
   stop(options?: { release?: boolean }): Promise<void>;
 }
@@ -62,7 +79,13 @@ const ticksOf = (lease: KubeObject): Record<string, string> => {
   try {
     const raw = lease.metadata?.annotations?.[TICKS_ANNOTATION];
     const parsed = raw ? (JSON.parse(raw) as unknown) : {};
-    return isRecord(parsed) ? (parsed as Record<string, string>) : {};
+    if (!isRecord(parsed)) return {};
+    return Object.fromEntries(
+      Object.entries(parsed).filter(
+        (entry): entry is [string, string] =>
+          typeof entry[1] === "string" && !Number.isNaN(new Date(entry[1]).getTime()),
+      ),
+    );
   } catch {
     return {};
   }
@@ -72,6 +95,17 @@ const ticksOf = (lease: KubeObject): Record<string, string> => {
 export const createLeaderElector = async (options: LeaderElectorOptions): Promise<LeaderElector> => {
   const { cluster, namespace, identity, log } = options;
   const name = options.name ?? "stowage-runner";
+  const known = options.schedules ? new Set(options.schedules) : undefined;
+  /** The ticks map as it should be written: only known schedules' entries. */
+  const pruned = (ticks: Record<string, string>): Record<string, string> =>
+    known ? Object.fromEntries(Object.entries(ticks).filter(([schedule]) => known.has(schedule))) : ticks;
+  const withTicks = (lease: KubeObject, ticks: Record<string, string>): KubeObject => ({
+    ...lease,
+    metadata: {
+      ...lease.metadata,
+      annotations: { ...lease.metadata?.annotations, [TICKS_ANNOTATION]: JSON.stringify(ticks) },
+    },
+  });
   const leaseDurationMs = options.leaseDurationMs ?? 15_000;
   const renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
   const retryPeriodMs = options.retryPeriodMs ?? 2_000;
@@ -181,7 +215,7 @@ export const createLeaderElector = async (options: LeaderElectorOptions): Promis
   await round();
   if (!stopped) timer = setTimeout(() => void loop(), retryPeriodMs);
 
-  const claimTick = (schedule: string, tick: Date): Promise<true | string> =>
+  const claimTick = (schedule: string, tick: Date): Promise<TickClaim | string> =>
     serial(async () => {
       if (!leading) return `not the leader (the lease is held by ${holder ?? "nobody yet"})`;
       for (let attempt = 0; attempt < 3; attempt++) {
@@ -196,23 +230,40 @@ export const createLeaderElector = async (options: LeaderElectorOptions): Promis
         if (last !== undefined && new Date(last).getTime() >= tick.getTime()) {
           return `tick ${tick.toISOString()} was already taken (last claimed ${last})`;
         }
-        const annotations = {
-          ...current.metadata?.annotations,
-          [TICKS_ANNOTATION]: JSON.stringify({ ...ticks, [schedule]: tick.toISOString() }),
-        };
         const next = leaseObject(
           { renewTime: microTime(new Date()) },
-          { ...current, metadata: { ...current.metadata, annotations } },
+          withTicks(current, { ...pruned(ticks), [schedule]: tick.toISOString() }),
         );
         try {
           await cluster.update(LEASES, next, { namespace });
           lastRenewal = Date.now();
-          return true;
+          return { previous: last === undefined ? undefined : new Date(last) };
         } catch (error) {
           if (!(error instanceof ConflictError)) throw error;
         }
       }
       return "the lease kept changing while claiming the tick";
+    });
+
+  const lastTicks = (): Promise<ReadonlyMap<string, Date>> =>
+    serial(async () => {
+      const current = await cluster.tryGet(LEASES, name, { namespace });
+      if (!current) return new Map();
+      const ticks = ticksOf(current);
+      const kept = pruned(ticks);
+      const stale = Object.keys(ticks).filter((schedule) => !(schedule in kept));
+      if (stale.length > 0 && leading && specOf(current).holderIdentity === identity) {
+        try {
+          await cluster.update(LEASES, leaseObject({}, withTicks(current, kept)), { namespace });
+          log.info("dropped the last ticks of schedules no longer defined", {
+            lease: `${namespace}/${name}`,
+            schedules: stale,
+          });
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+        }
+      }
+      return new Map(Object.entries(ticks).map(([schedule, at]) => [schedule, new Date(at)]));
     });
 
   return {
@@ -224,6 +275,7 @@ export const createLeaderElector = async (options: LeaderElectorOptions): Promis
       return holder;
     },
     claimTick,
+    lastTicks,
     async stop({ release = true } = {}) {
       stopped = true;
       clearTimeout(timer);

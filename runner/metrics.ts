@@ -1,6 +1,7 @@
 /**
  * The runner's Prometheus metrics, on prom-client (Prometheus text format). Per schedule: runs by
- * outcome, failures, durations, items, the last success time, skipped overlaps and the next run; per
+ * outcome, failures, durations, items, the last success time, skipped overlaps, missed ticks, catch-up
+ * runs and the next run; per
  * runner: leadership, scripts loaded/failed, GC passes. Plus Node's process metrics.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
@@ -14,6 +15,8 @@ export interface RunnerMetrics {
   setLeader(leading: boolean): void;
   setScripts(loaded: number, failed: number): void;
   gcPass(result: { deleted: number; errors: number }): void;
+  /** Counts `count` ticks of `schedule` that no replica ran. */
+  missedTicks(schedule: string, count: number): void;
   /** Prometheus text exposition. */
   render(): Promise<string>;
 }
@@ -60,6 +63,16 @@ export const createRunnerMetrics = (): RunnerMetrics => {
     "Ticks skipped because the schedule's previous run was still going.",
     bySchedule,
   );
+  const missed = counter(
+    "stowage_schedule_missed_ticks_total",
+    "Cron ticks of a schedule that no replica ran (no leader at the time) and that were not caught up.",
+    bySchedule,
+  );
+  const catchUps = counter(
+    "stowage_schedule_catch_ups_total",
+    "Runs of a schedule that caught up a missed tick late (at most one per outage).",
+    bySchedule,
+  );
   const nextRun = gauge(
     "stowage_schedule_next_run_timestamp_seconds",
     "The next cron run of a schedule, in Unix seconds.",
@@ -100,6 +113,8 @@ export const createRunnerMetrics = (): RunnerMetrics => {
       }
       failures.inc({ schedule: schedule.name }, 0);
       skipped.inc({ schedule: schedule.name }, 0);
+      missed.inc({ schedule: schedule.name }, 0);
+      catchUps.inc({ schedule: schedule.name }, 0);
       const updateNext = () => {
         const [next] = schedule.nextRuns(1);
         if (next) nextRun.set({ schedule: schedule.name }, seconds(next));
@@ -108,6 +123,9 @@ export const createRunnerMetrics = (): RunnerMetrics => {
       schedule.onEvent((event: ScheduleEvent) => {
         if (event.type === "finished") finished(event.record);
         if (event.type === "skipped") skipped.inc({ schedule: event.schedule });
+        if (event.type === "started" && event.run.trigger === "catch-up") {
+          catchUps.inc({ schedule: event.run.schedule });
+        }
         updateNext();
       });
     },
@@ -121,6 +139,7 @@ export const createRunnerMetrics = (): RunnerMetrics => {
       gcErrors.inc(errors);
       gcLast.set(Date.now() / 1000);
     },
+    missedTicks: (schedule, count) => missed.inc({ schedule }, count),
     render: () => registry.metrics(),
   };
 };

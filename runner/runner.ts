@@ -15,6 +15,8 @@ import {
 } from "../lib/index.ts";
 import { setScheduleHost } from "../lib/schedule/index.ts";
 import type { VolumeSnapshotLocation } from "../lib/snapshot/types.ts";
+import { createCatchUp, runOf } from "./catch-up.ts";
+import { asScript, installExitGuard } from "./exit-guard.ts";
 import { serveProbes } from "./http.ts";
 import { createLeaderElector, type LeaderElector } from "./leader.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -154,26 +156,40 @@ export const startRunner = async (options: RunnerOptions): Promise<Runner> => {
     log.warn("no scripts found: nothing is scheduled", { scripts: scriptsDir });
   }
 
+  // becoming the leader catches up missed ticks once the schedules run (set below)
+  let onLeading = () => {};
   elector = await createLeaderElector({
     cluster: options.cluster,
     namespace,
     identity,
     log,
+    // while a script is broken its schedules are unknown: keep every entry until all scripts load
+    ...(report.failed.length === 0 ? { schedules: schedules.map((s) => s.name) } : {}),
     ...(options.leaseName ? { name: options.leaseName } : {}),
     ...(options.leaseDurationMs ? { leaseDurationMs: options.leaseDurationMs } : {}),
     ...(options.renewDeadlineMs ? { renewDeadlineMs: options.renewDeadlineMs } : {}),
     ...(options.retryPeriodMs ? { retryPeriodMs: options.retryPeriodMs } : {}),
-    onChange: (leading) => metrics.setLeader(leading),
+    onChange: (leading) => {
+      metrics.setLeader(leading);
+      if (leading) onLeading();
+    },
   });
   const leader = elector;
   metrics.setLeader(leader.isLeader);
+  const catchUp = createCatchUp({ schedules, elector: leader, log, metrics });
+  // a script's process.exit() inside a run fails that run (see ./exit-guard.ts)
+  const releaseExitGuard = installExitGuard();
 
   for (const s of schedules) {
     metrics.observe(s);
     const scheduleLog = log.with({ schedule: s.name });
     s.onEvent((event) => {
       if (event.type === "started") {
-        scheduleLog.info("run started", { trigger: event.run.trigger, scheduledAt: event.run.scheduledAt });
+        scheduleLog.info("run started", {
+          trigger: event.run.trigger,
+          scheduledAt: event.run.scheduledAt,
+          ...(event.run.trigger === "catch-up" ? { catchUp: true } : {}),
+        });
       } else if (event.type === "finished") {
         const { record } = event;
         const fields = {
@@ -194,7 +210,7 @@ export const startRunner = async (options: RunnerOptions): Promise<Runner> => {
         scheduleLog.debug("tick declined", { scheduledAt: event.scheduledAt, reason: event.reason });
       }
     });
-    s.start({ gate: (name, tick) => leader.claimTick(name, tick) });
+    asScript(runOf(s), () => s.start({ gate: catchUp.gate(s) }));
   }
 
   const gcIntervalMs = options.gcIntervalMs ?? 3_600_000;
@@ -234,6 +250,10 @@ export const startRunner = async (options: RunnerOptions): Promise<Runner> => {
     failedScripts: report.failed.length,
     leader: leader.isLeader,
   });
+  onLeading = () => {
+    if (phase === "running") void catchUp.pass();
+  };
+  onLeading();
 
   let stopping: Promise<void> | undefined;
   const gracePeriodMs = options.gracePeriodMs ?? 25_000;
@@ -253,6 +273,7 @@ export const startRunner = async (options: RunnerOptions): Promise<Runner> => {
         await leader.stop({ release: true });
         await probes.close();
         await report?.cleanup();
+        releaseExitGuard();
         log.info("runner stopped");
       })();
       return stopping;

@@ -4,7 +4,8 @@
  * (`registerBackupItemAction`, `registerRestoreItemAction`) for every backup and restore of the runner.
  * The runner collects the schedules instead of starting them. A script that fails to load, registers
  * nothing, or reuses another script's schedule name is reported with its path (what it registered is
- * dropped), and the other scripts still run.
+ * dropped), and the other scripts still run. A script calling `process.exit()` while it loads is one of
+ * those failures (see ./exit-guard.ts), not the end of the process.
  *
  * Scripts are staged into a private directory with `{"type":"module"}` beside them: a mounted ConfigMap
  * has no package.json, and without one tsx would compile `.ts` files as CommonJS, where top-level await
@@ -18,6 +19,7 @@ import { pathToFileURL } from "node:url";
 import { registeredActionsMark, rollbackRegisteredActions } from "../lib/actions/registered.ts";
 import { ConfigError, type Schedule } from "../lib/index.ts";
 import { collectingHost, setScheduleHost } from "../lib/schedule/index.ts";
+import { asScript, installExitGuard } from "./exit-guard.ts";
 
 const SCRIPT_EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
 
@@ -108,47 +110,53 @@ export const loadScripts = async (
   const failed: ScriptFailure[] = [];
   const owners = new Map<string, string>();
   const original = (text: string) => text.split(staged).join(dir);
-  for (const file of files) {
-    if (!SCRIPT_EXTENSIONS.has(extname(file)) || file.endsWith(".d.ts") || !wanted(file)) continue;
-    const path = join(dir, file);
-    const host = collectingHost();
-    const previous = setScheduleHost(host);
-    const mark = registeredActionsMark();
-    const fail = (error: string) => {
-      rollbackRegisteredActions(mark);
-      failed.push({ path, error });
-    };
-    try {
-      await import(pathToFileURL(join(staged, file)).href);
-    } catch (error) {
-      fail(original(describeLoadError(error, staged)));
-      continue;
-    } finally {
-      setScheduleHost(previous);
+  // a script's process.exit() while loading fails that script, not the process loading it
+  const releaseGuard = installExitGuard();
+  try {
+    for (const file of files) {
+      if (!SCRIPT_EXTENSIONS.has(extname(file)) || file.endsWith(".d.ts") || !wanted(file)) continue;
+      const path = join(dir, file);
+      const host = collectingHost();
+      const previous = setScheduleHost(host);
+      const mark = registeredActionsMark();
+      const fail = (error: string) => {
+        rollbackRegisteredActions(mark);
+        failed.push({ path, error });
+      };
+      try {
+        await asScript("the script", () => import(pathToFileURL(join(staged, file)).href));
+      } catch (error) {
+        fail(original(describeLoadError(error, staged)));
+        continue;
+      } finally {
+        setScheduleHost(previous);
+      }
+      const after = registeredActionsMark();
+      const actions = after.backup - mark.backup + (after.restore - mark.restore);
+      if (host.schedules.length === 0 && actions === 0) {
+        fail(
+          "registers no schedules and no item actions: a runner script must call schedule() (or registerBackupItemAction / registerRestoreItemAction) at its top level (see runner/README.md)",
+        );
+        continue;
+      }
+      const clash = host.schedules.find((s) => owners.has(s.name));
+      if (clash) {
+        fail(
+          `schedule "${clash.name}" is already defined by ${owners.get(clash.name)}: schedule names must be unique`,
+        );
+        continue;
+      }
+      const names = host.schedules.map((s) => s.name);
+      const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+      if (duplicate) {
+        fail(`defines schedule "${duplicate}" twice: schedule names must be unique`);
+        continue;
+      }
+      for (const s of host.schedules) owners.set(s.name, path);
+      loaded.push({ path, schedules: host.schedules, actions });
     }
-    const after = registeredActionsMark();
-    const actions = after.backup - mark.backup + (after.restore - mark.restore);
-    if (host.schedules.length === 0 && actions === 0) {
-      fail(
-        "registers no schedules and no item actions: a runner script must call schedule() (or registerBackupItemAction / registerRestoreItemAction) at its top level (see runner/README.md)",
-      );
-      continue;
-    }
-    const clash = host.schedules.find((s) => owners.has(s.name));
-    if (clash) {
-      fail(
-        `schedule "${clash.name}" is already defined by ${owners.get(clash.name)}: schedule names must be unique`,
-      );
-      continue;
-    }
-    const names = host.schedules.map((s) => s.name);
-    const duplicate = names.find((name, i) => names.indexOf(name) !== i);
-    if (duplicate) {
-      fail(`defines schedule "${duplicate}" twice: schedule names must be unique`);
-      continue;
-    }
-    for (const s of host.schedules) owners.set(s.name, path);
-    loaded.push({ path, schedules: host.schedules, actions });
+  } finally {
+    releaseGuard();
   }
   return { loaded, failed, cleanup: () => rm(staged, { recursive: true, force: true }) };
 };

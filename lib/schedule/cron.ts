@@ -27,6 +27,8 @@ export interface CronSpec {
   next(from: Date): Date | null;
   /** The next `n` runs strictly after `from`. */
   nextRuns(n: number, from: Date): Date[];
+  /** The newest run at or before `at`, or null if there is none. */
+  previous(at: Date): Date | null;
 }
 
 /** Returns the problem with `timezone` as an IANA zone name, or undefined when Intl knows it. */
@@ -78,5 +80,7 @@ export const parseCron = (expression: string, timezone: string): CronSpec => {
     timezone,
     next: (from) => cron.nextRun(from),
     nextRuns: (n, from) => cron.nextRuns(n, from),
+    // croner: runs strictly before the reference, plus one earlier in the reference's own second
+    previous: (at) => cron.previousRuns(1, new Date(at.getTime() + 1))[0] ?? null,
   };
 };

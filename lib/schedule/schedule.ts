@@ -280,6 +280,7 @@ export const createSchedule = <R = unknown>(options: ScheduleOptions<R>): Schedu
       arm();
     },
     trigger: () => fire("manual", config.now(), false),
+    catchUp: (tick) => (started ? fire("catch-up", tick, true) : Promise.resolve(undefined)),
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -4,9 +4,15 @@
 export interface ScheduledRun {
   /** The schedule's name. */
   readonly schedule: string;
-  /** Why this run happened: a cron tick, `trigger()`, or `runImmediately` at start. */
-  readonly trigger: "cron" | "manual" | "immediate";
-  /** The tick this run is for (for `manual`/`immediate`: when it was asked for). */
+  /**
+   * Why this run happened: a cron tick, `trigger()`, `runImmediately` at start, or `catch-up`: a cron
+   * tick that no process ran on time (the runner's leader was down or changing), run late, once.
+   */
+  readonly trigger: "cron" | "manual" | "immediate" | "catch-up";
+  /**
+   * The tick this run is for (for `manual`/`immediate`: when it was asked for; for `catch-up`: the
+   * missed tick, earlier than {@link startedAt}).
+   */
   readonly scheduledAt: Date;
   /** When the run actually started. */
   readonly startedAt: Date;
@@ -143,6 +149,12 @@ export interface Schedule {
   resume(): void;
   /** Runs now, unless a run is in progress (then resolves to undefined and counts a skipped overlap). */
   trigger(): Promise<RunRecord | undefined>;
+  /**
+   * Runs the missed cron tick `tick` now, as trigger `catch-up`, through the start gate like a cron tick
+   * (so a runner claims it once in total). Resolves to undefined when not started, overlapping, or
+   * declined by the gate. Hosts call this; a schedule never catches up on its own.
+   */
+  catchUp(tick: Date): Promise<RunRecord | undefined>;
   /** Adds an event listener; returns a function removing it. */
   onEvent(listener: (event: ScheduleEvent) => void): () => void;
 }

@@ -7,7 +7,17 @@ import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { tempDir } from "../cli/support.ts";
 import { connectTest, makeNamespace } from "../support/kube.ts";
-import { type Replica, scriptsDir, startReplica } from "./support.ts";
+import {
+  duplicateRuns,
+  leaseHolder,
+  leaseTicks,
+  RECORD_RUN,
+  type Replica,
+  readRuns,
+  scriptsDir,
+  startReplica,
+  waitFor,
+} from "./support.ts";
 
 const TICK_SCRIPT = `import { appendFileSync } from "node:fs";
 import { schedule } from "stowage";
@@ -55,14 +65,6 @@ const readTicks = (file: string) =>
       const [at = "", by = ""] = line.split(" ");
       return { at: new Date(at).getTime(), by };
     });
-
-const waitFor = async (what: string, check: () => boolean, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-};
 
 describe("runner: leader election on a Lease (two real runner processes)", () => {
   test("each tick runs once in total, the leader's death hands over, probes answer, SIGTERM releases", async () => {
@@ -159,5 +161,217 @@ describe("runner: leader election on a Lease (two real runner processes)", () =>
     }
     assert.ok(survivor.logs.some((l) => l.msg === "became the leader"));
     assert.ok(survivor.logs.some((l) => l.msg === "runner stopped"));
+  });
+});
+
+// A two-second schedule whose runs take 1.5 s (so the leader dies in the middle of one), and a sparse
+// one standing in for a nightly backup: its tick is made to fall inside the handover.
+const HANDOVER_SCRIPT = `import { appendFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { schedule } from "stowage";
+
+schedule({
+  name: "every2s",
+  cron: "*/2 * * * * *",
+  run: async (run) => {
+    ${RECORD_RUN};
+    await sleep(1500);
+  },
+});
+schedule({
+  name: "nightly",
+  cron: "*/10 * * * * *",
+  run: (run) => {
+    ${RECORD_RUN};
+  },
+});
+`;
+
+const HANDOVER_LEASE_SECONDS = 5;
+const handoverArgs = (dir: string, namespace: string) => [
+  "--scripts",
+  dir,
+  "--namespace",
+  namespace,
+  "--lease-duration",
+  `${HANDOVER_LEASE_SECONDS}s`,
+  "--renew-deadline",
+  "3s",
+  "--retry-period",
+  "500ms",
+  "--gc-interval",
+  "0",
+];
+
+const metricValue = (text: string, name: string, schedule: string): number => {
+  const line = text.split("\n").find((l) => l.startsWith(`${name}{schedule="${schedule}"} `));
+  return Number(line?.split(" ")[1] ?? Number.NaN);
+};
+
+describe("runner: ticks missed while no replica leads", () => {
+  test("leader SIGKILLed mid-run: no tick runs twice, the newest missed tick (and the nightly one) runs once after the handover as a catch-up, the rest are logged and counted", async () => {
+    const cluster = await connectTest();
+    const namespace = await makeNamespace(cluster, "runner-handover");
+    const dir = scriptsDir({ "handover.ts": HANDOVER_SCRIPT });
+    const runsFile = `${tempDir("stowage-runs-")}/runs.log`;
+    writeFileSync(runsFile, "");
+    const env = { RUNS_FILE: runsFile };
+    const replicas = await Promise.all([
+      startReplica("runner-a", handoverArgs(dir, namespace), env),
+      startReplica("runner-b", handoverArgs(dir, namespace), env),
+    ]);
+    const runs = () => readRuns(runsFile);
+    const logs = () => replicas.map((r) => `${r.name}:\n${r.stderr()}`).join("\n");
+
+    // the leader has run a nightly tick, so the Lease knows the nightly schedule's last tick
+    await waitFor("a nightly run", () => runs().some((r) => r.schedule === "nightly"), 60_000, logs);
+    const holder = await leaseHolder(cluster, namespace);
+    const leader = replicas.find((r) => r.name === holder);
+    const survivor = replicas.find((r) => r.name !== holder);
+    assert.ok(leader && survivor, `holder ${holder}`);
+
+    // kill the leader 3 s before the next nightly tick: in the middle of an every2s run (they start on
+    // even seconds and take 1.5 s), and the handover (the lease is 5 s) swallows the nightly tick
+    const firstNightly = Math.max(
+      ...runs()
+        .filter((r) => r.schedule === "nightly")
+        .map((r) => r.at),
+    );
+    let nightlyTick = firstNightly + 10_000;
+    while (nightlyTick - 3000 < Date.now() + 500) nightlyTick += 10_000;
+    await sleep(nightlyTick - 3000 - Date.now());
+    assert.equal(await leaseHolder(cluster, namespace), leader.name, "the leader changed before the kill");
+    leader.child.kill("SIGKILL");
+    await leader.exited;
+    const killedAt = Date.now();
+    const leaderRuns = runs().filter((r) => r.by === leader.name);
+    const lastByLeader = Math.max(...leaderRuns.filter((r) => r.schedule === "every2s").map((r) => r.at));
+    assert.ok(killedAt - lastByLeader < 2000, "the leader was killed while an every2s run was going");
+    assert.ok(
+      !leaderRuns.some((r) => r.at >= nightlyTick),
+      "the leader ran the nightly tick before the kill",
+    );
+
+    // the survivor takes over, catches up, and goes on: wait for a few of its on-time every2s runs
+    await waitFor(
+      "the nightly catch-up and three on-time every2s runs on the survivor",
+      () =>
+        runs().some((r) => r.schedule === "nightly" && r.by === survivor.name) &&
+        runs().filter((r) => r.schedule === "every2s" && r.by === survivor.name && r.trigger === "cron")
+          .length >= 3,
+      60_000,
+      logs,
+    );
+    const all = runs();
+    assert.deepEqual(duplicateRuns(all), [], "a tick ran more than once");
+
+    // the nightly tick that fell into the handover ran once, late, on the survivor, as a catch-up
+    const nightly = all.filter((r) => r.schedule === "nightly" && r.at === nightlyTick);
+    assert.deepEqual(
+      nightly.map((r) => [r.by, r.trigger]),
+      [[survivor.name, "catch-up"]],
+      "the nightly tick in the handover",
+    );
+    const caughtUp = survivor.logs.find(
+      (l) => l.msg === "run started" && l.schedule === "nightly" && l.trigger === "catch-up",
+    );
+    assert.equal(caughtUp?.catchUp, true);
+    assert.equal(caughtUp?.scheduledAt, new Date(nightlyTick).toISOString());
+
+    // every2s: every even second from the first run on either ran exactly once or is reported missed
+    // (error log) exactly once; at most one of the handover's ticks was caught up
+    const every2s = all.filter((r) => r.schedule === "every2s");
+    const missed = survivor.logs
+      .filter((l) => l.msg === "tick missed: no replica ran it" && l.schedule === "every2s")
+      .map((l) => {
+        assert.equal(l.level, "error");
+        return new Date(String(l.scheduledAt)).getTime();
+      });
+    assert.equal(new Set(missed).size, missed.length, "a missed tick was reported twice");
+    const ran = new Set(every2s.map((r) => r.at));
+    assert.deepEqual(
+      missed.filter((at) => ran.has(at)).map((at) => new Date(at).toISOString()),
+      [],
+      "reported missed but ran",
+    );
+    const first = Math.min(...ran);
+    const last = Math.max(...ran);
+    const unaccounted: string[] = [];
+    for (let at = first; at <= last; at += 2000) {
+      if (!ran.has(at) && !missed.includes(at)) unaccounted.push(new Date(at).toISOString());
+    }
+    assert.deepEqual(unaccounted, [], "ticks neither run nor reported missed");
+    const catchUps = every2s.filter((r) => r.trigger === "catch-up");
+    const firstAfter = every2s.filter((r) => r.at > lastByLeader).sort((a, b) => a.at - b.at)[0];
+    assert.ok(firstAfter && firstAfter.by === survivor.name, "the survivor ran the ticks after the kill");
+    // the tick the new leader took over on runs as a catch-up, unless its own timer claimed it first
+    assert.deepEqual(
+      catchUps.map((r) => r.at),
+      firstAfter.trigger === "catch-up" ? [firstAfter.at] : [],
+      "every2s catch-ups",
+    );
+    // with a 5 s lease at least one tick before the caught-up one was missed
+    assert.ok(missed.length >= 1, `missed: ${missed.length}`);
+    const metrics = await (await fetch(`${survivor.url}/metrics`)).text();
+    assert.equal(metricValue(metrics, "stowage_schedule_missed_ticks_total", "every2s"), missed.length);
+    assert.equal(metricValue(metrics, "stowage_schedule_catch_ups_total", "every2s"), catchUps.length);
+    assert.equal(metricValue(metrics, "stowage_schedule_catch_ups_total", "nightly"), 1);
+    assert.equal(metricValue(metrics, "stowage_schedule_missed_ticks_total", "nightly"), 0);
+
+    survivor.child.kill("SIGTERM");
+    assert.equal((await survivor.exited).code, 0, survivor.stderr());
+  });
+
+  test("a restart catches up once and drops the Lease's entry of a schedule that was removed", async () => {
+    const cluster = await connectTest();
+    const namespace = await makeNamespace(cluster, "runner-prune");
+    const runsFile = `${tempDir("stowage-runs-")}/runs.log`;
+    writeFileSync(runsFile, "");
+    const env = { RUNS_FILE: runsFile };
+    const keep = `import { appendFileSync } from "node:fs";
+import { schedule } from "stowage";
+schedule({ name: "keep", cron: "* * * * * *", run: (run) => { ${RECORD_RUN}; } });
+`;
+    const gone = `import { appendFileSync } from "node:fs";
+import { schedule } from "stowage";
+schedule({ name: "gone", cron: "* * * * * *", run: (run) => { ${RECORD_RUN}; } });
+`;
+    const args = (dir: string) => ["--scripts", dir, "--namespace", namespace, "--gc-interval", "0"];
+    const before = await startReplica(
+      "runner-before",
+      args(scriptsDir({ "keep.ts": keep, "gone.ts": gone })),
+      env,
+    );
+    await waitFor(
+      "both schedules' ticks on the Lease",
+      async () =>
+        Object.keys(await leaseTicks(cluster, namespace))
+          .sort()
+          .join() === "gone,keep",
+      30_000,
+    );
+    before.child.kill("SIGTERM");
+    assert.equal((await before.exited).code, 0, before.stderr());
+    const stoppedAt = Date.now();
+    // a restart takes some seconds: let at least two ticks of "keep" pass with no runner
+    await sleep(Math.max(0, 2100 - (Date.now() - stoppedAt)));
+
+    const after = await startReplica("runner-after", args(scriptsDir({ "keep.ts": keep })), env);
+    await waitFor(
+      "the removed schedule's entry to leave the Lease",
+      async () => Object.keys(await leaseTicks(cluster, namespace)).join() === "keep",
+      20_000,
+    );
+    assert.ok(after.logs.some((l) => l.msg === "dropped the last ticks of schedules no longer defined"));
+    await waitFor(
+      "a catch-up run of keep",
+      () => readRuns(runsFile).some((r) => r.by === "runner-after" && r.trigger === "catch-up"),
+      20_000,
+    );
+    const runs = readRuns(runsFile);
+    assert.deepEqual(duplicateRuns(runs), [], "a tick ran more than once");
+    assert.equal(runs.filter((r) => r.trigger === "catch-up").length, 1, "one catch-up after the restart");
+    after.child.kill("SIGTERM");
+    assert.equal((await after.exited).code, 0, after.stderr());
   });
 });

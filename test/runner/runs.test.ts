@@ -1,14 +1,17 @@
 // The runner doing real work: a scheduled backup script into MinIO (names and labels as Velero's
 // schedule controller writes them), TTL garbage collection on the leader, and SIGTERM's grace period.
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { extractArchive } from "../../lib/format/index.ts";
 import { type KubeObject, listBackups, openCatalog, s3Store } from "../../lib/index.ts";
-import { minioEnv, tempBucket } from "../cli/support.ts";
+import { minioEnv, tempBucket, tempDir } from "../cli/support.ts";
+import { repoRoot } from "../support/binaries.ts";
 import { testEnv } from "../support/env.ts";
 import { connectTest, makeNamespace } from "../support/kube.ts";
-import { type Replica, scriptsDir, startReplica } from "./support.ts";
+import { RECORD_RUN, type Replica, readRuns, scriptsDir, startReplica } from "./support.ts";
 
 const waitForLog = async (replica: Replica, what: string, match: (l: Record<string, unknown>) => boolean) => {
   const deadline = Date.now() + 60_000;
@@ -163,5 +166,74 @@ schedule({
       0,
       "a run started after SIGTERM",
     );
+  });
+});
+
+describe("runner: scripts that call process.exit", () => {
+  test("process.exit while loading (sync or after top-level await) or inside a run fails that script or run; the runner and the good schedule go on", async () => {
+    const cluster = await connectTest();
+    const namespace = await makeNamespace(cluster, "runner-exit");
+    const runsFile = `${tempDir("stowage-runs-")}/runs.log`;
+    writeFileSync(runsFile, "");
+    const dir = scriptsDir({
+      // the example copied as it is: no arguments in the runner, so it exits 2 on its usage error
+      "restore-into-namespace.ts": readFileSync(
+        join(repoRoot, "examples", "restore-into-namespace.ts"),
+        "utf8",
+      ),
+      "exits-later.ts": `import { schedule } from "stowage";
+await new Promise((resolve) => setTimeout(resolve, 20));
+schedule({ name: "never-registered", cron: "* * * * * *", run: () => {} });
+process.exit(3);
+`,
+      "exits-in-run.ts": `import { schedule } from "stowage";
+schedule({
+  name: "exits-in-run",
+  cron: "* * * * * *",
+  run: async () => {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    process.exit(4);
+  },
+});
+`,
+      "good.ts": `import { appendFileSync } from "node:fs";
+import { schedule } from "stowage";
+schedule({ name: "good", cron: "* * * * * *", run: (run) => { ${RECORD_RUN}; } });
+`,
+    });
+    const runner = await startReplica("runner-exit", [`--scripts=${dir}`, `--namespace=${namespace}`], {
+      RUNS_FILE: runsFile,
+    });
+    const ready = (await (await fetch(`${runner.url}/readyz`)).json()) as {
+      scripts: { loaded: string[]; failed: { path: string; error: string }[] };
+    };
+    assert.deepEqual(ready.scripts.loaded.sort(), [`${dir}/exits-in-run.ts`, `${dir}/good.ts`]);
+    const failed = Object.fromEntries(
+      ready.scripts.failed.map((f) => [f.path.slice(dir.length + 1), f.error]),
+    );
+    assert.deepEqual(Object.keys(failed).sort(), ["exits-later.ts", "restore-into-namespace.ts"]);
+    assert.match(
+      failed["restore-into-namespace.ts"] ?? "",
+      /called process\.exit\(2\).*the call was refused/,
+    );
+    assert.match(failed["exits-later.ts"] ?? "", /called process\.exit\(3\)/);
+
+    const exitedRun = await waitForLog(
+      runner,
+      "the run that calls process.exit to fail",
+      (l) => l.msg === "run failed" && l.schedule === "exits-in-run",
+    );
+    assert.match(String(exitedRun.error), /the run of schedule "exits-in-run" called process\.exit\(4\)/);
+    const failedAt = Date.parse(String(exitedRun.time));
+    // the runner is still there, and the good schedule keeps ticking after the failed run
+    await waitForLog(
+      runner,
+      "a good run after the failed one",
+      (l) => l.msg === "run finished" && l.schedule === "good" && Date.parse(String(l.time)) > failedAt,
+    );
+    assert.equal(runner.child.exitCode, null, runner.stderr());
+    assert.ok(readRuns(runsFile).some((r) => r.schedule === "good"));
+    runner.child.kill("SIGTERM");
+    assert.equal((await runner.exited).code, 0, runner.stderr());
   });
 });

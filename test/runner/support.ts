@@ -3,9 +3,11 @@
  * with its own POD_NAME and metrics port, its JSON log lines collected for assertions.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Cluster } from "../../lib/index.ts";
 import { BIN } from "../cli/support.ts";
 import { onCleanup } from "../support/cleanup.ts";
 import { testEnv } from "../support/env.ts";
@@ -42,7 +44,8 @@ export const startReplica = async (
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [BIN, "runner", "--kubeconfig", kube.kubeconfig, "--metrics-addr", `127.0.0.1:${port}`, ...args],
+    // `--flag=value`: a copied example script reading process.argv sees no stray positional arguments
+    [BIN, "runner", `--kubeconfig=${kube.kubeconfig}`, `--metrics-addr=127.0.0.1:${port}`, ...args],
     {
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", POD_NAME: name, ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -85,4 +88,64 @@ export const startReplica = async (
   );
   if (child.exitCode !== null) throw new Error(`runner ${name} exited ${child.exitCode}:\n${stderr}`);
   return { name, url, child, logs, notJson, stderr: () => stderr, exited };
+};
+
+/** Polls `check` every 100 ms until it holds; fails after `timeoutMs` with `what` (and `detail()`). */
+export const waitFor = async (
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  detail: () => string = () => "",
+): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${detail() ? `\n${detail()}` : ""}`);
+    await sleep(100);
+  }
+};
+
+/** One run, as the test scripts append it to RUNS_FILE: `schedule tick replica trigger`. */
+export interface RunLine {
+  readonly schedule: string;
+  readonly at: number;
+  readonly by: string;
+  readonly trigger: string;
+}
+
+/** The line a test script appends at the start of each run (TypeScript source, inside a template). */
+export const RECORD_RUN =
+  'appendFileSync(process.env.RUNS_FILE as string, [run.schedule, run.scheduledAt.toISOString(), process.env.POD_NAME, run.trigger].join(" ") + "\\n")';
+
+/** The runs recorded in `file`. */
+export const readRuns = (file: string): RunLine[] =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [schedule = "", at = "", by = "", trigger = ""] = line.split(" ");
+      return { schedule, at: new Date(at).getTime(), by, trigger };
+    });
+
+/** `schedule@tick` keys that appear more than once in `runs`. */
+export const duplicateRuns = (runs: readonly RunLine[]): string[] => {
+  const seen = new Map<string, number>();
+  for (const r of runs) {
+    const key = `${r.schedule}@${new Date(r.at).toISOString()}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  return [...seen].filter(([, n]) => n > 1).map(([key, n]) => `${key} ×${n}`);
+};
+
+/** The runner Lease's `stowage.dev/ticks` annotation (schedule → last claimed tick). */
+export const leaseTicks = async (cluster: Cluster, namespace: string): Promise<Record<string, string>> => {
+  const lease = await cluster.tryGet("leases.coordination.k8s.io", "stowage-runner", { namespace });
+  const raw = lease?.metadata?.annotations?.["stowage.dev/ticks"];
+  return raw ? (JSON.parse(raw) as Record<string, string>) : {};
+};
+
+/** The holder of the runner Lease. */
+export const leaseHolder = async (cluster: Cluster, namespace: string): Promise<string | undefined> => {
+  const lease = await cluster.tryGet("leases.coordination.k8s.io", "stowage-runner", { namespace });
+  return (lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? undefined;
 };
