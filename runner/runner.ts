@@ -130,9 +130,16 @@ export const startRunner = async (options: RunnerOptions): Promise<Runner> => {
   let elector: LeaderElector | undefined;
   let report: Awaited<ReturnType<typeof loadScripts>> | undefined;
   const schedules: Schedule[] = [];
+  // a script's process.exit() while loading or inside a run fails that load or run (./exit-guard.ts)
+  const releaseExitGuard = installExitGuard((error) =>
+    log.error("a script's detached callback called process.exit: refused, the runner goes on", {
+      error: error.message,
+    }),
+  );
   try {
     report = await loadScripts(scriptsDir);
   } catch (error) {
+    releaseExitGuard();
     await probes.close();
     throw error;
   }
@@ -177,8 +184,6 @@ export const startRunner = async (options: RunnerOptions): Promise<Runner> => {
   const leader = elector;
   metrics.setLeader(leader.isLeader);
   const catchUp = createCatchUp({ schedules, elector: leader, log, metrics });
-  // a script's process.exit() inside a run fails that run (see ./exit-guard.ts)
-  const releaseExitGuard = installExitGuard();
 
   for (const s of schedules) {
     metrics.observe(s);

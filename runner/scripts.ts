@@ -124,7 +124,7 @@ export const loadScripts = async (
         failed.push({ path, error });
       };
       try {
-        await asScript("the script", () => import(pathToFileURL(join(staged, file)).href));
+        await asScript(`the script ${path}`, () => import(pathToFileURL(join(staged, file)).href));
       } catch (error) {
         fail(original(describeLoadError(error, staged)));
         continue;

@@ -196,6 +196,21 @@ schedule({
   },
 });
 `,
+      // exits nobody can catch: from a timer and from a promise nobody awaits, at load and in a run
+      "detached.ts": `import { schedule } from "stowage";
+setTimeout(() => process.exit(6), 300);
+void (async () => {
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  process.exit(7);
+})();
+schedule({
+  name: "exits-detached",
+  cron: "* * * * * *",
+  run: () => {
+    setTimeout(() => process.exit(5), 10);
+  },
+});
+`,
       "good.ts": `import { appendFileSync } from "node:fs";
 import { schedule } from "stowage";
 schedule({ name: "good", cron: "* * * * * *", run: (run) => { ${RECORD_RUN}; } });
@@ -207,7 +222,11 @@ schedule({ name: "good", cron: "* * * * * *", run: (run) => { ${RECORD_RUN}; } }
     const ready = (await (await fetch(`${runner.url}/readyz`)).json()) as {
       scripts: { loaded: string[]; failed: { path: string; error: string }[] };
     };
-    assert.deepEqual(ready.scripts.loaded.sort(), [`${dir}/exits-in-run.ts`, `${dir}/good.ts`]);
+    assert.deepEqual(ready.scripts.loaded.sort(), [
+      `${dir}/detached.ts`,
+      `${dir}/exits-in-run.ts`,
+      `${dir}/good.ts`,
+    ]);
     const failed = Object.fromEntries(
       ready.scripts.failed.map((f) => [f.path.slice(dir.length + 1), f.error]),
     );
@@ -224,7 +243,24 @@ schedule({ name: "good", cron: "* * * * * *", run: (run) => { ${RECORD_RUN}; } }
       (l) => l.msg === "run failed" && l.schedule === "exits-in-run",
     );
     assert.match(String(exitedRun.error), /the run of schedule "exits-in-run" called process\.exit\(4\)/);
-    const failedAt = Date.parse(String(exitedRun.time));
+    const refused = (code: number) =>
+      waitForLog(
+        runner,
+        `the refused detached process.exit(${code})`,
+        (l) =>
+          l.msg === "a script's detached callback called process.exit: refused, the runner goes on" &&
+          String(l.error).includes(`called process.exit(${code})`),
+      );
+    assert.match(String((await refused(5)).error), /^the run of schedule "exits-detached" called/);
+    assert.equal((await refused(6)).level, "error");
+    const fromLoad = String((await refused(7)).error);
+    assert.ok(fromLoad.startsWith(`the script ${dir}/detached.ts called`), fromLoad);
+    const failedAt = Math.max(
+      Date.parse(String(exitedRun.time)),
+      ...runner.logs
+        .filter((l) => /detached callback/.test(String(l.msg)))
+        .map((l) => Date.parse(String(l.time))),
+    );
     // the runner is still there, and the good schedule keeps ticking after the failed run
     await waitForLog(
       runner,
