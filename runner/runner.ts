@@ -1,5 +1,6 @@
 /**
- * The runner: loads scripts, runs their schedules behind leader election (each tick once in total),
+ * The runner: loads scripts, runs their schedules behind leader election (each tick at most once in
+ * total, the newest tick missed while nobody led caught up once: ./catch-up.ts),
  * garbage-collects expired backups on the leader, serves probes and metrics, logs JSON, and shuts down
  * gracefully: no new runs, the running one gets a grace period, then is aborted and recorded as failed
  * (a backup aborted this way removes what it wrote — never a half-written "Completed").
