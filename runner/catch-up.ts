@@ -55,11 +55,18 @@ export const ticksBetween = (
 /** The script code a schedule's runs belong to (for the process.exit guard). */
 export const runOf = (schedule: Schedule): string => `the run of schedule "${schedule.name}"`;
 
-/** The gate of every schedule and the pass that catches up, for one runner. */
+/** The gate of every schedule and the catching up, for one runner. */
 export interface CatchUp {
   /** The tick gate of `schedule`: claims on the Lease, reports the ticks nobody ran before this one. */
   gate(schedule: Schedule): TickGate;
-  /** Runs each schedule's newest missed tick once; call on becoming the leader. Never throws. */
+  /** Each schedule's last claimed tick, from the Lease; undefined (logged) when it cannot be read. */
+  lastTicks(): Promise<ReadonlyMap<string, Date> | undefined>;
+  /**
+   * Starts the catch-up run of `schedule` if its newest tick is later than its last claimed one. The
+   * claim is queued before this returns, so a cron tick firing afterwards cannot claim past it.
+   */
+  catchUp(schedule: Schedule, last: ReadonlyMap<string, Date>): void;
+  /** {@link lastTicks}, then {@link catchUp} for every schedule; call on becoming the leader. */
   pass(): Promise<void>;
 }
 
@@ -72,9 +79,23 @@ export const createCatchUp = (options: {
   const { elector, log, metrics } = options;
   const specs = new Map(options.schedules.map((s) => [s.name, parseCron(s.cron, s.timezone)]));
   const specOf = (s: Schedule) => specs.get(s.name) ?? parseCron(s.cron, s.timezone);
+  // ticks this replica skipped because the schedule's previous run was still going: reported as
+  // skipped overlaps already, not as missed ones (forgotten once a later tick is claimed)
+  const skipped = new Map<string, Set<number>>();
+  for (const s of options.schedules) {
+    s.onEvent((event) => {
+      if (event.type !== "skipped") return;
+      const set = skipped.get(s.name) ?? new Set<number>();
+      set.add(event.scheduledAt.getTime());
+      skipped.set(s.name, set);
+    });
+  }
 
   const reportMissed = (s: Schedule, previous: Date, claimed: Date) => {
-    const { ticks, more } = ticksBetween(specOf(s), previous, claimed, COUNTED_PER_GAP);
+    const overlaps = new Set(skipped.get(s.name));
+    for (const tick of overlaps) if (tick <= claimed.getTime()) skipped.get(s.name)?.delete(tick);
+    const found = ticksBetween(specOf(s), previous, claimed, COUNTED_PER_GAP);
+    const ticks = found.ticks.filter((tick) => !overlaps?.has(tick.getTime()));
     if (ticks.length === 0) return;
     metrics.missedTicks(s.name, ticks.length);
     const scheduleLog = log.with({ schedule: s.name });
@@ -85,13 +106,36 @@ export const createCatchUp = (options: {
         nextRunTick: claimed,
       });
     }
-    if (ticks.length > LOGGED_PER_GAP || more) {
+    if (ticks.length > LOGGED_PER_GAP) {
       scheduleLog.error("more ticks missed: no replica ran them", {
-        missed: `${ticks.length - LOGGED_PER_GAP}${more ? " or more" : ""}`,
+        missed: `${ticks.length - LOGGED_PER_GAP}${found.more ? " or more" : ""}`,
         lastRunTick: previous,
         nextRunTick: claimed,
       });
     }
+  };
+
+  const lastTicks = async () => {
+    try {
+      return await elector.lastTicks();
+    } catch (error) {
+      log.warn("could not read the last ticks to catch up missed ones", { error: (error as Error).message });
+      return undefined;
+    }
+  };
+
+  const catchUp = (s: Schedule, last: ReadonlyMap<string, Date>) => {
+    const previous = last.get(s.name);
+    if (!previous || !s.started || s.paused) return;
+    const newest = specOf(s).previous(new Date());
+    if (!newest || newest.getTime() <= previous.getTime()) return;
+    log.warn("catching up a missed tick", {
+      schedule: s.name,
+      scheduledAt: newest,
+      lastRunTick: previous,
+      catchUp: true,
+    });
+    void asScript(runOf(s), () => s.catchUp(newest));
   };
 
   return {
@@ -101,31 +145,13 @@ export const createCatchUp = (options: {
       if (claim.previous) reportMissed(s, claim.previous, tick);
       return true;
     },
+    lastTicks,
+    catchUp,
     async pass() {
       if (!elector.isLeader) return;
-      let last: ReadonlyMap<string, Date>;
-      try {
-        last = await elector.lastTicks();
-      } catch (error) {
-        log.warn("could not read the last ticks to catch up missed ones", {
-          error: (error as Error).message,
-        });
-        return;
-      }
-      const now = new Date();
-      for (const s of options.schedules) {
-        const previous = last.get(s.name);
-        if (!previous || !s.started || s.paused) continue;
-        const newest = specOf(s).previous(now);
-        if (!newest || newest.getTime() <= previous.getTime()) continue;
-        log.warn("catching up a missed tick", {
-          schedule: s.name,
-          scheduledAt: newest,
-          lastRunTick: previous,
-          catchUp: true,
-        });
-        void asScript(runOf(s), () => s.catchUp(newest));
-      }
+      const last = await lastTicks();
+      if (!last) return;
+      for (const s of options.schedules) catchUp(s, last);
     },
   };
 };

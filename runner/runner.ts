@@ -185,6 +185,8 @@ export const startRunner = async (options: RunnerOptions): Promise<Runner> => {
   const leader = elector;
   metrics.setLeader(leader.isLeader);
   const catchUp = createCatchUp({ schedules, elector: leader, log, metrics });
+  // a leader at start catches up as each schedule starts, before its timer can claim a later tick
+  const lastAtStart = leader.isLeader ? await catchUp.lastTicks() : undefined;
 
   for (const s of schedules) {
     metrics.observe(s);
@@ -217,6 +219,7 @@ export const startRunner = async (options: RunnerOptions): Promise<Runner> => {
       }
     });
     asScript(runOf(s), () => s.start({ gate: catchUp.gate(s) }));
+    if (lastAtStart) catchUp.catchUp(s, lastAtStart);
   }
 
   const gcIntervalMs = options.gcIntervalMs ?? 3_600_000;
@@ -259,7 +262,8 @@ export const startRunner = async (options: RunnerOptions): Promise<Runner> => {
   onLeading = () => {
     if (phase === "running") void catchUp.pass();
   };
-  onLeading();
+  // leadership won while starting up, after the start-up catch-up was decided
+  if (leader.isLeader && !lastAtStart) onLeading();
 
   let stopping: Promise<void> | undefined;
   const gracePeriodMs = options.gracePeriodMs ?? 25_000;

@@ -278,8 +278,9 @@ describe("runner: ticks missed while no replica leads", () => {
     assert.equal(caughtUp?.catchUp, true);
     assert.equal(caughtUp?.scheduledAt, new Date(nightlyTick).toISOString());
 
-    // every2s: every even second from the first run on either ran exactly once or is reported missed
-    // (error log) exactly once; at most one of the handover's ticks was caught up
+    // every2s: every even second from the first run on ran exactly once, or is reported missed (error
+    // log) exactly once, or was skipped because a run was still going (the late catch-up run can
+    // overlap the next tick); at most one of the handover's ticks was caught up
     const every2s = all.filter((r) => r.schedule === "every2s");
     const missed = survivor.logs
       .filter((l) => l.msg === "tick missed: no replica ran it" && l.schedule === "every2s")
@@ -294,13 +295,25 @@ describe("runner: ticks missed while no replica leads", () => {
       [],
       "reported missed but ran",
     );
+    const overlaps = replicas.flatMap((r) =>
+      r.logs
+        .filter((l) => l.msg === "tick skipped: the previous run is still going" && l.schedule === "every2s")
+        .map((l) => new Date(String(l.scheduledAt)).getTime()),
+    );
+    assert.deepEqual(
+      overlaps.filter((at) => ran.has(at) || missed.includes(at)).map((at) => new Date(at).toISOString()),
+      [],
+      "skipped as an overlap but ran or reported missed",
+    );
     const first = Math.min(...ran);
     const last = Math.max(...ran);
     const unaccounted: string[] = [];
     for (let at = first; at <= last; at += 2000) {
-      if (!ran.has(at) && !missed.includes(at)) unaccounted.push(new Date(at).toISOString());
+      if (!ran.has(at) && !missed.includes(at) && !overlaps.includes(at)) {
+        unaccounted.push(new Date(at).toISOString());
+      }
     }
-    assert.deepEqual(unaccounted, [], "ticks neither run nor reported missed");
+    assert.deepEqual(unaccounted, [], "ticks neither run, nor reported missed, nor skipped as overlaps");
     const catchUps = every2s.filter((r) => r.trigger === "catch-up");
     const firstAfter = every2s.filter((r) => r.at > lastByLeader).sort((a, b) => a.at - b.at)[0];
     assert.ok(firstAfter && firstAfter.by === survivor.name, "the survivor ran the ticks after the kill");
@@ -332,9 +345,12 @@ describe("runner: ticks missed while no replica leads", () => {
 import { schedule } from "stowage";
 schedule({ name: "keep", cron: "* * * * * *", run: (run) => { ${RECORD_RUN}; } });
 `;
+    // "slow" overlaps itself: its skipped ticks are overlaps, not missed ticks
     const gone = `import { appendFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { schedule } from "stowage";
 schedule({ name: "gone", cron: "* * * * * *", run: (run) => { ${RECORD_RUN}; } });
+schedule({ name: "slow", cron: "* * * * * *", run: () => sleep(1500) });
 `;
     const args = (dir: string) => ["--scripts", dir, "--namespace", namespace, "--gc-interval", "0"];
     const before = await startReplica(
@@ -343,12 +359,33 @@ schedule({ name: "gone", cron: "* * * * * *", run: (run) => { ${RECORD_RUN}; } }
       env,
     );
     await waitFor(
-      "both schedules' ticks on the Lease",
+      "the schedules' ticks on the Lease",
       async () =>
         Object.keys(await leaseTicks(cluster, namespace))
           .sort()
-          .join() === "gone,keep",
+          .join() === "gone,keep,slow",
       30_000,
+    );
+    const skippedAt = (l: Record<string, unknown>) =>
+      l.msg === "tick skipped: the previous run is still going" && l.schedule === "slow";
+    await waitFor(
+      "a slow run started after two skipped overlaps",
+      () =>
+        before.logs.filter(skippedAt).length >= 2 &&
+        before.logs.some(
+          (l) =>
+            l.msg === "run started" &&
+            l.schedule === "slow" &&
+            Date.parse(String(l.time)) > Date.parse(String(before.logs.find(skippedAt)?.time)),
+        ),
+      30_000,
+    );
+    const slowMetrics = await (await fetch(`${before.url}/metrics`)).text();
+    assert.ok(metricValue(slowMetrics, "stowage_schedule_skipped_overlaps_total", "slow") >= 2);
+    assert.equal(metricValue(slowMetrics, "stowage_schedule_missed_ticks_total", "slow"), 0);
+    assert.ok(
+      !before.logs.some((l) => l.msg === "tick missed: no replica ran it"),
+      "overlaps reported missed",
     );
     before.child.kill("SIGTERM");
     assert.equal((await before.exited).code, 0, before.stderr());
