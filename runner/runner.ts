@@ -201,6 +201,7 @@ export const startRunner = async (options: RunnerOptions): Promise<Runner> => {
       } else if (event.type === "finished") {
         const { record } = event;
         const fields = {
+          trigger: record.trigger,
           scheduledAt: record.scheduledAt,
           outcome: record.outcome,
           durationMs: record.durationMs,
