@@ -8,7 +8,14 @@
  * tick claimed before it, so the ticks in between (run by nobody) are noticed by exactly one replica.
  * The annotation keeps one entry per registered schedule: entries of other schedules are dropped.
  */
-import { type Cluster, ConflictError, isAlreadyExists, isNotFound, type KubeObject } from "../lib/index.ts";
+import {
+  AmbiguousRequestError,
+  type Cluster,
+  ConflictError,
+  isAlreadyExists,
+  isNotFound,
+  type KubeObject,
+} from "../lib/index.ts";
 import { isRecord } from "../lib/util/is-record.ts";
 import type { Logger } from "./log.ts";
 
@@ -160,7 +167,9 @@ export const createLeaderElector = async (options: LeaderElectorOptions): Promis
         holder = identity;
         return true;
       } catch (error) {
-        if (isAlreadyExists(error)) return false;
+        // a create whose answer was lost may have made the Lease: not leader this round; the next round
+        // reads the Lease back and renews it if it holds our identity
+        if (isAlreadyExists(error) || error instanceof AmbiguousRequestError) return false;
         throw error;
       }
     }
