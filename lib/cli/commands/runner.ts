@@ -63,12 +63,12 @@ const FLAGS: readonly FlagSpec[] = [
 export const runnerCommand: CommandSpec = {
   path: ["runner"],
   summary: "Run scripts' schedules in the cluster (leader election, metrics, GC)",
-  description: `Loads every script in --scripts, runs their schedules on cron behind a coordination.k8s.io Lease
-(any number of replicas; each tick runs at most once in total, and a tick missed in a handover is caught
-up once), garbage-collects expired backups in the store (--store / STOWAGE_STORE) on the leader, and serves
-/healthz, /readyz and /metrics. Logs are JSON lines on stdout. SIGTERM: no new runs; a running one gets --grace-period, then is aborted and recorded failed.
-Scripts see the store settings as STOWAGE_STORE etc. (storeFromEnv()) and connect() finds the in-cluster
-service account.`,
+  description: `Loads every script in --scripts, runs their schedules on cron behind a coordination.k8s.io Lease (any
+number of replicas; each tick runs at most once in total, and a tick missed in a handover is caught up
+once), garbage-collects expired backups in the store (--store / STOWAGE_STORE) on the leader, and serves
+/healthz, /readyz and /metrics. Logs are JSON lines on stdout. SIGTERM: no new runs; a running one gets
+--grace-period, then is aborted and recorded failed. Scripts see the store settings as STOWAGE_STORE
+etc. (storeFromEnv()) and connect() finds the in-cluster service account.`,
   args: { usage: "", min: 0, max: 0 },
   flags: FLAGS,
   examples: [
