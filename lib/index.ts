@@ -40,6 +40,7 @@ export type {
 export { backup } from "./backup/backup.ts";
 export { type DeleteBackupOptions, type DeletedBackup, deleteBackup } from "./backup/delete.ts";
 export {
+  type AbandonedRun,
   collectGarbage,
   type ExpiredBackup,
   type GarbageCollectionOptions,

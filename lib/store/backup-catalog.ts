@@ -4,16 +4,67 @@
  */
 import type { Readable } from "node:stream";
 import { StoreError, ValidationError } from "../errors.ts";
-import { type ClaimingRun, type ClaimTarget, claimName, discardClaimed } from "./claims.ts";
+import { type ClaimingRun, type ClaimTarget, claimName, discardClaimed, readClaim } from "./claims.ts";
 import { decodeBackupMetadata, encodeBackupMetadata, encodeJsonGz } from "./codec.ts";
-import { deleteDirectory, gzippedFiles, mapLimit, putDirectory } from "./directory.ts";
+import { gzippedFiles, mapLimit, putDirectory } from "./directory.ts";
 import { type BackupKeys, backupKeys, backupNameFromPrefix, backupsPrefix } from "./layout.ts";
 import { objectNameProblem } from "./names.ts";
-import { getBuffer, type ObjectBody, type ObjectStore } from "./object-store.ts";
+import { getBuffer, listAll, nullIfNotFound, type ObjectBody, type ObjectStore } from "./object-store.ts";
 import type { Backup, ResourceList, Results } from "./types.ts";
 
 /** Gzipped-JSON sidecar files of a backup, by their {@link BackupKeys} name. */
-export type BackupJsonFile = Exclude<keyof BackupKeys, "dir" | "metadata" | "contents" | "logs" | "claim">;
+export type BackupJsonFile = Exclude<
+  keyof BackupKeys,
+  "dir" | "metadata" | "contents" | "logs" | "claim" | "progress"
+>;
+
+/** A native volume snapshot a run started: `snapshotID` once the provider has named it. */
+export interface ProgressVolumeSnapshot {
+  /** The volume snapshot location's name (as in the snapshot records' `spec.location`). */
+  readonly location: string;
+  /** The location's provider, for messages. */
+  readonly provider: string;
+  readonly persistentVolume: string;
+  readonly volumeID: string;
+  readonly snapshotID?: string;
+}
+
+/** A namespace's restic repository a run backs pod volumes up into, and the snapshots it took there. */
+export interface ProgressPodVolumes {
+  readonly namespace: string;
+  /** The repository's address (`repoIdentifier`), for messages. */
+  readonly repository: string;
+  readonly snapshotIDs: readonly string[];
+}
+
+/**
+ * `<n>-stowage-progress.json`: what a backup run has made that costs space or money, written as soon as
+ * each thing exists (a native snapshot as soon as the provider names it, before the run waits for it;
+ * a repository before restic starts in it), so that after a crash (`kill -9`) deletion and GC find and
+ * remove it. Refreshed (`heartbeatTimestamp`) while the run is alive.
+ */
+export interface BackupProgressRecord {
+  readonly kind: "StowageBackupProgress";
+  readonly name: string;
+  /** The run's uid (its claim's; the Backup's `metadata.uid`; restic snapshots carry it as `backup-uid`). */
+  readonly uid: string;
+  readonly startTimestamp: string;
+  /** The last time the run was known alive. */
+  readonly heartbeatTimestamp: string;
+  /** Set when the run failed and could not remove everything listed here itself. */
+  readonly failure?: string;
+  readonly volumeSnapshots: readonly ProgressVolumeSnapshot[];
+  readonly podVolumes: readonly ProgressPodVolumes[];
+}
+
+/** A backup directory that holds Stowage's claim or progress record but no `velero-backup.json`. */
+export interface IncompleteBackup {
+  readonly name: string;
+  /** The claim's run uid and start, when the claim is there and readable. */
+  readonly claim?: { readonly uid: string; readonly startTimestamp: string };
+  /** The progress record, when there is one. */
+  readonly progress: BackupProgressRecord | null;
+}
 
 /** The files {@link BackupCatalog.putBackup} writes before `velero-backup.json`, as values (encoded there). */
 export interface BackupFiles {
@@ -32,6 +83,27 @@ export interface BackupFiles {
   /** `<n>-volumeinfo.json.gz` */
   readonly volumeInfo: unknown;
 }
+
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((v) => typeof v === "string");
+
+/** The progress record in `raw`, or undefined when it is not one. */
+const parseProgress = (raw: Buffer): BackupProgressRecord | undefined => {
+  let body: Partial<BackupProgressRecord>;
+  try {
+    body = JSON.parse(raw.toString("utf8")) as Partial<BackupProgressRecord>;
+  } catch {
+    return undefined;
+  }
+  if (body?.kind !== "StowageBackupProgress" || typeof body.uid !== "string") return undefined;
+  const snapshots = Array.isArray(body.volumeSnapshots) ? body.volumeSnapshots : [];
+  const podVolumes = Array.isArray(body.podVolumes) ? body.podVolumes : [];
+  if (!snapshots.every((s) => typeof s?.location === "string" && typeof s?.volumeID === "string"))
+    return undefined;
+  if (!podVolumes.every((p) => typeof p?.namespace === "string" && isStringArray(p?.snapshotIDs)))
+    return undefined;
+  return { ...body, volumeSnapshots: snapshots, podVolumes } as BackupProgressRecord;
+};
 
 /** Read, write and delete access to the backups of one store. */
 export interface BackupCatalog {
@@ -82,14 +154,28 @@ export interface BackupCatalog {
    * Removes every file a backup run writes except `velero-backup.json`, ignoring failures: what a run
    * that failed before completing calls to leave nothing half-written. With `run`, only when the name's
    * claim is `run`'s own (nothing otherwise: another run's files are never deleted), and the claim last.
-   * @param run the run that claimed the name ({@link claimBackup}); without it, the claim is left alone.
+   * @param run the run that claimed the name ({@link claimBackup}); without it, the claim and the
+   *   progress record are left alone (a failed run that keeps them to list what it could not remove).
    */
   discardBackupFiles(name: string, run?: ClaimingRun): Promise<void>;
   /**
    * Deletes every key under `backups/<name>/`, `velero-backup.json` first so a half-deleted backup never
-   * looks complete. Returns the keys deleted (empty when there was nothing). Snapshots are not touched.
+   * looks complete, and the progress record and the claim last, so a deletion that stops half-way still
+   * leaves a run GC finds. Returns the keys deleted (empty when there was nothing). Snapshots are not
+   * touched.
    */
   deleteBackupKeys(name: string): Promise<{ deleted: string[] }>;
+  /** Writes (replaces) `<name>-stowage-progress.json`. */
+  putBackupProgress(name: string, record: BackupProgressRecord): Promise<void>;
+  /** Reads `<name>-stowage-progress.json`: `null` when absent; a StoreError naming it when unreadable. */
+  getBackupProgress(name: string): Promise<BackupProgressRecord | null>;
+  /** Deletes `<name>-stowage-progress.json` (absent is fine). */
+  deleteBackupProgress(name: string): Promise<void>;
+  /**
+   * Backup directories with Stowage's claim or progress record and no `velero-backup.json`: runs still
+   * going, and runs that crashed or failed and left something behind. Ascending by name.
+   */
+  incompleteBackups(): Promise<IncompleteBackup[]>;
 }
 
 /** The backups of `store`, `concurrency` requests at a time. */
@@ -209,13 +295,68 @@ export const openBackupCatalog = (store: ObjectStore, concurrency: number): Back
     async discardBackupFiles(name, run) {
       const { dir: _dir, metadata: _metadata, claim: _claim, ...files } = backupKeys(name);
       if (run) return discardClaimed(store, claimTarget(name), run, Object.values(files));
-      await Promise.all(Object.values(files).map((key) => store.delete(key).catch(() => undefined)));
+      const { progress: _progress, ...rest } = files;
+      await Promise.all(Object.values(rest).map((key) => store.delete(key).catch(() => undefined)));
     },
 
     async deleteBackupKeys(name) {
-      // velero-backup.json, the marker of completeness, goes first
+      // velero-backup.json, the marker of completeness, goes first; the run's own records last, so a
+      // deletion that stops half-way leaves a directory GC still finds as an incomplete run
       const keys = backupKeys(name);
-      return deleteDirectory(store, keys.dir, keys.metadata, concurrency);
+      const all = await listAll(store, keys.dir);
+      const first = all.filter((key) => key === keys.metadata);
+      const last = [keys.progress, keys.claim].filter((key) => all.includes(key));
+      const rest = all.filter((key) => !first.includes(key) && !last.includes(key));
+      for (const key of first) await store.delete(key);
+      await mapLimit(rest, concurrency, (key) => store.delete(key));
+      for (const key of last) await store.delete(key);
+      return { deleted: [...first, ...rest, ...last] };
+    },
+
+    putBackupProgress: async (name, record) =>
+      store.put(backupKeys(name).progress, `${JSON.stringify(record, null, 2)}\n`, {
+        contentType: "application/json",
+      }),
+
+    async getBackupProgress(name) {
+      const key = backupKeys(name).progress;
+      const raw = await nullIfNotFound(getBuffer(store, key));
+      if (raw === null) return null;
+      const record = parseProgress(raw);
+      if (!record) {
+        throw new StoreError(
+          `${key} in ${store.location} is not a Stowage progress record: delete the backup's directory by hand after checking what it lists`,
+        );
+      }
+      return record;
+    },
+
+    deleteBackupProgress: async (name) => store.delete(backupKeys(name).progress),
+
+    async incompleteBackups() {
+      const prefixes = await store.listCommonPrefixes(backupsPrefix, "/");
+      const names = prefixes
+        .map(backupNameFromPrefix)
+        .filter((n): n is string => n !== undefined && objectNameProblem(n) === undefined);
+      const found = await mapLimit(
+        names,
+        concurrency,
+        async (name): Promise<IncompleteBackup | undefined> => {
+          const keys = backupKeys(name);
+          if (await store.exists(keys.metadata)) return undefined;
+          const [claim, progress] = await Promise.all([
+            readClaim(store, keys.claim),
+            catalog.getBackupProgress(name).catch(() => null),
+          ]);
+          if (!claim && !progress && !(await store.exists(keys.claim))) return undefined;
+          return {
+            name,
+            ...(claim ? { claim: { uid: claim.uid, startTimestamp: claim.startTimestamp } } : {}),
+            progress,
+          };
+        },
+      );
+      return found.filter((b): b is IncompleteBackup => b !== undefined);
     },
   };
   return catalog;

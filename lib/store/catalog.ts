@@ -16,7 +16,15 @@ import {
 import type { ObjectStore } from "./object-store.ts";
 import { openRestoreCatalog, type RestoreCatalog } from "./restore-catalog.ts";
 
-export type { BackupCatalog, BackupFiles, BackupJsonFile } from "./backup-catalog.ts";
+export type {
+  BackupCatalog,
+  BackupFiles,
+  BackupJsonFile,
+  BackupProgressRecord,
+  IncompleteBackup,
+  ProgressPodVolumes,
+  ProgressVolumeSnapshot,
+} from "./backup-catalog.ts";
 export type { ClaimingRun } from "./claims.ts";
 export type { RestoreCatalog, RestoreFiles, RestoreJsonFile, RestoreRecord } from "./restore-catalog.ts";
 

@@ -16,7 +16,7 @@ export interface ClaimingRun {
 }
 
 /** What a claim key holds (pretty JSON). */
-interface ClaimBody {
+export interface ClaimBody {
   readonly kind: "StowageClaim";
   readonly name: string;
   readonly uid: string;
@@ -38,7 +38,7 @@ export interface ClaimTarget {
 const isCode = (error: unknown, code: string) => error instanceof StoreError && error.code === code;
 
 /** The claim's body, or undefined when there is none or it cannot be read as one. */
-const readClaim = async (store: ObjectStore, key: string): Promise<ClaimBody | undefined> => {
+export const readClaim = async (store: ObjectStore, key: string): Promise<ClaimBody | undefined> => {
   try {
     const body = JSON.parse((await getBuffer(store, key)).toString("utf8")) as Partial<ClaimBody>;
     return typeof body.uid === "string" ? (body as ClaimBody) : undefined;

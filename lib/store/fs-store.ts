@@ -22,7 +22,7 @@ import { pathToFileURL } from "node:url";
 import { ConfigError, describeValue, StoreError, ValidationError } from "../errors.ts";
 import { checkedStore } from "./checked-store.ts";
 import { errnoCode, fsError } from "./fs-errors.ts";
-import { entries, hasKeys, NOT_FOUND, TEMP_FILE_PREFIX, walk } from "./fs-walk.ts";
+import { abandonedTempFiles, entries, hasKeys, NOT_FOUND, TEMP_FILE_PREFIX, walk } from "./fs-walk.ts";
 import { commonPrefixesOf, validateKey } from "./keys.ts";
 import type { ObjectBody, ObjectStore, PutOptions } from "./object-store.ts";
 import { isInMemoryBody, toBuffer } from "./object-store.ts";
@@ -279,13 +279,22 @@ export const fsStore = (dir: string, options: FsStoreOptions = {}): ObjectStore 
         if (NOT_FOUND.has(code) || code === "EISDIR" || (code === "EPERM" && !(await isFile(path)))) return;
         throw fsError(error, "delete", key, location);
       }
-      // Remove directories left empty, up to (not including) the root.
+      // Remove directories left empty, up to (not including) the root, with the temp files of writes
+      // that can never finish (a writer killed mid-write): they are no object, so they go with the
+      // directory's last key.
       for (let dir = dirname(path); dir !== root && dir.startsWith(root + sep); dir = dirname(dir)) {
         try {
           await rmdir(dir);
         } catch (error) {
           if (errnoCode(error) === "ENOENT") continue;
-          break; // ENOTEMPTY/EEXIST: another key lives here (or a write is in flight)
+          const abandoned = await abandonedTempFiles(dir);
+          if (!abandoned?.length) break; // ENOTEMPTY/EEXIST: another key lives here (or a write is in flight)
+          await Promise.all(abandoned.map((tmp) => unlink(tmp).catch(() => undefined)));
+          try {
+            await rmdir(dir);
+          } catch {
+            break;
+          }
         }
       }
     },

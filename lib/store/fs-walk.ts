@@ -47,6 +47,39 @@ export async function* walk(dir: string, keyBase: string, namePrefix: string): A
   }
 }
 
+/** A temp file untouched this long is stale whoever wrote it: 24 hours. */
+export const STALE_TEMP_FILE_MS = 24 * 60 * 60_000;
+
+/** Whether process `pid` lives on this host (a process of another user counts as alive). */
+const processAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoCode(error) !== "ESRCH";
+  }
+};
+
+/**
+ * The temp files in `dir` whose write can never finish — their writer (the pid in the name) is no longer
+ * running on this host, or they have not changed for {@link STALE_TEMP_FILE_MS} — when `dir` holds nothing
+ * else; `undefined` when it holds anything but such temp files (a key, a directory, a live write).
+ */
+export const abandonedTempFiles = async (dir: string, now = Date.now()): Promise<string[] | undefined> => {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const stale: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(TEMP_FILE_PREFIX)) return undefined;
+    const pid = Number(/^(\d+)-/.exec(name.slice(TEMP_FILE_PREFIX.length))?.[1]);
+    const info = await stat(join(dir, name)).catch(() => undefined);
+    if (!info) continue; // gone meanwhile
+    const dead = Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid);
+    if (!dead && now - info.mtimeMs < STALE_TEMP_FILE_MS) return undefined;
+    stale.push(join(dir, name));
+  }
+  return stale;
+};
+
 /** True when `dir` holds at least one key (stops at the first). */
 export const hasKeys = async (dir: string): Promise<boolean> => {
   for await (const _ of walk(dir, "", "")) return true;

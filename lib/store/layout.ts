@@ -69,6 +69,12 @@ export interface BackupKeys {
    * directory and its deletion removes every key under `backups/<n>/`, so it ignores this one.
    */
   readonly claim: string;
+  /**
+   * `<n>-stowage-progress.json`: Stowage's record of a run in progress — the native and restic snapshots
+   * it has started or taken — written as soon as each exists, so whoever cleans up after a crash finds
+   * them. Removed once the backup completes; Velero ignores it like the claim.
+   */
+  readonly progress: string;
 }
 
 /** The keys of backup `name` (validated as a Kubernetes object name). */
@@ -87,6 +93,7 @@ export const backupKeys = (name: string): BackupKeys =>
     csiVolumeSnapshotContents: `${n}-csi-volumesnapshotcontents.json.gz`,
     csiVolumeSnapshotClasses: `${n}-csi-volumesnapshotclasses.json.gz`,
     claim: `${n}-stowage-claim.json`,
+    progress: `${n}-stowage-progress.json`,
   }));
 
 /** Every key a restore can have. */

@@ -31,6 +31,7 @@ describe("layout", () => {
       csiVolumeSnapshotContents: "backups/b1/b1-csi-volumesnapshotcontents.json.gz",
       csiVolumeSnapshotClasses: "backups/b1/b1-csi-volumesnapshotclasses.json.gz",
       claim: "backups/b1/b1-stowage-claim.json",
+      progress: "backups/b1/b1-stowage-progress.json",
     });
   });
 
