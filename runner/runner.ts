@@ -240,6 +240,12 @@ export const startRunner = async (options: RunnerOptions): Promise<Runner> => {
           podVolumes: options.podVolumes ?? { cluster: options.cluster },
           onDeleted: (b) => log.info("expired backup deleted", { backup: b.name, expiration: b.expiration }),
         });
+        for (const a of result.abandoned)
+          log.info("abandoned backup run removed", {
+            backup: a.name,
+            lastSeen: a.lastSeen,
+            snapshots: a.snapshots.length,
+          });
         for (const e of result.errors)
           log.error("expired backup not deleted", { backup: e.name, error: e.error });
         metrics.gcPass({ deleted: result.deleted.length, errors: result.errors.length });

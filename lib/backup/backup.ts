@@ -18,6 +18,7 @@ import { createPodVolumeBackupper } from "./pod-volumes.ts";
 import { createProgressReporter } from "./progress.ts";
 import { resolveBackupOptions } from "./resolve.ts";
 import { type BackupResult, backupResult } from "./result.ts";
+import { createRunProgress } from "./run-progress.ts";
 import { createBackupVolumeSnapshots } from "./volume-snapshots.ts";
 
 /**
@@ -79,6 +80,15 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     : undefined;
   const uid = randomUUID();
   const run = { uid, started };
+  // what the run makes that costs money or space, recorded as soon as it exists (crash-safe cleanup)
+  const runProgress = createRunProgress({
+    catalog,
+    name,
+    uid,
+    started,
+    now,
+    heartbeatMs: resolved.heartbeatMs,
+  });
 
   // write: the archive streams to the store while items are collected
   // gzip BestSpeed (level 1), not Go's default 6 that Velero uses: on Kubernetes objects it needs ~2.3×
@@ -106,6 +116,7 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     log,
     onProgress: (persistentVolume, p) =>
       progress("collecting", true, { persistentVolume, state: p.state, percent: p.percent }),
+    onCreated: (snapshot) => runProgress.volumeSnapshot(snapshot),
   });
   const pvcs = discovery.forGroupResource("persistentvolumeclaims");
   const podVolumes = createPodVolumeBackupper({
@@ -117,6 +128,10 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     includesPvcs: pvcs ? plan.includesResource(pvcs, true) : true,
     signal,
     now,
+    progress: {
+      repository: (namespace, repository) => runProgress.podVolumeRepository(namespace, repository),
+      snapshot: (namespace, snapshotId) => runProgress.podVolumeSnapshot(namespace, snapshotId),
+    },
   });
   const items = createItemBackupper({
     cluster,
@@ -137,6 +152,7 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     // and the other (ERR_ALREADY_EXISTS) leaves every key alone
     await catalog.claimBackup(name, run);
     claimed = true;
+    await runProgress.start();
     upload = catalog.putBackupContents(name, writer.stream, { signal });
     upload.catch(() => {}); // awaited below; never an unhandled rejection
     await collectAll({
@@ -194,6 +210,9 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
       backupObject,
       { signal },
     );
+    // complete: the records written list everything; the progress record has served
+    await runProgress.stop();
+    await catalog.deleteBackupProgress(name).catch(() => undefined);
     progress("done", true);
 
     return backupResult(backupObject, {
@@ -213,13 +232,28 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     if (upload) writer.abort(error);
     controller.abort(error);
     await upload?.catch(() => undefined);
-    await volumes.discard(); // nothing would know about these snapshots once the backup is removed
-    // nothing half-written: remove every key this run wrote under the name it claimed, the claim last
-    if (claimed) await catalog.discardBackupFiles(name, run);
-    if (error instanceof StowageError) throw error;
+    // what the run made goes with it: its native snapshots deleted, its restic snapshots forgotten
+    const left = [...(await volumes.discard()), ...(await podVolumes.discard())];
+    if (claimed && left.length === 0) {
+      // nothing half-written: remove every key this run wrote under the name it claimed, the claim last
+      await runProgress.stop();
+      await catalog.discardBackupFiles(name, run);
+    } else if (claimed) {
+      // what could not be removed stays listed in the progress record, under the claim, for
+      // `deleteBackup` (or GC, once the run is abandoned) to remove
+      await runProgress
+        .stop(`the run failed and could not remove: ${left.join("; ")}`)
+        .catch(() => undefined);
+      await catalog.discardBackupFiles(name).catch(() => undefined);
+    }
+    const kept =
+      claimed && left.length > 0
+        ? ` ${left.length} snapshot(s) could not be removed (${left.join("; ")}): they stay listed under backups/${name}/ until "stowage backup delete ${name}" or GC removes them`
+        : "";
+    if (error instanceof StowageError && !kept) throw error;
     throw new StowageError(
-      "ERR_STORE",
-      `backup "${name}" failed and was removed from ${store.location}: ${(error as Error).message}`,
+      error instanceof StowageError ? error.code : "ERR_STORE",
+      `backup "${name}" failed and was removed from ${store.location}: ${(error as Error).message}.${kept}`,
       { cause: error },
     );
   } finally {

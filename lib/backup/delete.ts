@@ -41,7 +41,9 @@ export interface DeletedBackup {
 /**
  * Deletes a backup: its native volume snapshots first (a snapshot already gone is fine), then its restic
  * pod volume snapshots, then, from the store, `velero-backup.json` (so it stops being a backup at once)
- * and every other key under `backups/<name>/`. As in Velero, when a snapshot cannot be deleted — or
+ * and every other key under `backups/<name>/`, the claim last. It deletes what a run that never finished
+ * left too (killed, or failed without removing everything): the snapshots its progress record lists —
+ * with the restic snapshots tagged with its uid in the repositories it wrote to — and its keys. As in Velero, when a snapshot cannot be deleted — or
  * its location, or `podVolumes`, was not given — nothing is removed from the store and the error says
  * which snapshots remain; missing options are found before anything is deleted. Once the backup is
  * gone, so are the restores made from it (`restores/<r>/`), as Velero's deletion removes them; restores
@@ -53,8 +55,18 @@ export const deleteBackup = async (
   options: DeleteBackupOptions = {},
 ): Promise<DeletedBackup> => {
   const catalog = openCatalog(store);
+  // a run that did not finish (crashed, or failed and could not clean up): its progress record lists
+  // the snapshots it made, recorded or not in the files a complete backup has
+  const progress = await catalog.getBackupProgress(name);
   const forgetPodVolumes = await preparePodVolumeDeletion(store, name, options.podVolumes);
-  const deletedSnapshots = await deleteBackupSnapshots(catalog, name, options.volumeSnapshotLocations ?? []);
+  const deletedSnapshots = await deleteBackupSnapshots(
+    catalog,
+    name,
+    options.volumeSnapshotLocations ?? [],
+    (progress?.volumeSnapshots ?? []).flatMap((s) =>
+      s.snapshotID ? [{ location: s.location, persistentVolume: s.persistentVolume, id: s.snapshotID }] : [],
+    ),
+  );
   const forgottenPodVolumeSnapshots = await forgetPodVolumes();
   const { deleted } = await catalog.deleteBackupKeys(name);
   const deletedRestores = deleted.length > 0 ? await restoresOfBackup(store, name) : [];

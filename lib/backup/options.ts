@@ -120,4 +120,10 @@ export interface BackupOptions extends RunOptions {
   readonly pageSize?: number;
   /** Called as the backup progresses (throttled to about 10 per second). */
   readonly onProgress?: (progress: BackupProgress) => void;
+  /**
+   * How often the run refreshes `heartbeatTimestamp` in its progress record
+   * (`<name>-stowage-progress.json`), which says to GC that it is still alive (see `abandonedAfterMs`).
+   * @default 300000 (5 min)
+   */
+  readonly heartbeatMs?: number;
 }

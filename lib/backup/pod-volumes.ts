@@ -11,6 +11,8 @@ import type { Cluster } from "../kube/client.ts";
 import { createLimiter } from "../kube/limiter.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { RunLog } from "../log/run-log.ts";
+import { forgetPodVolumeSnapshots } from "../podvolume/forget.ts";
+import { type LocalDriver, localDriver } from "../podvolume/local-driver.ts";
 import type { ResolvedPodVolumeOptions } from "../podvolume/options.ts";
 import {
   type ClaimInfo,
@@ -39,7 +41,26 @@ export interface PodVolumeBackupper {
   readonly backedUpClaims: ReadonlySet<string>;
   /** Whether `pv`'s claim is among {@link backedUpClaims} (then it is not snapshotted). */
   coversPv(pv: KubeObject): boolean;
+  /**
+   * For a backup that failed: forgets every restic snapshot this run took (those it knows, and any
+   * tagged with its uid in the repositories it wrote to), once its volumes have stopped. Best effort:
+   * failures are returned, not thrown.
+   */
+  discard(): Promise<string[]>;
 }
+
+/** Where a run records its restic work as it goes (its progress record). */
+export interface PodVolumeProgress {
+  /** Before restic first writes into `namespace`'s repository. */
+  repository(namespace: string, repository: string): Promise<void>;
+  /** Right after a snapshot is taken. */
+  snapshot(namespace: string, snapshotId: string): Promise<void>;
+}
+
+/** True when `driver` runs restic on this machine and can forget snapshots (the local driver). */
+const isLocalDriver = (driver: object): driver is LocalDriver =>
+  typeof (driver as Partial<LocalDriver>).forgetSnapshots === "function" &&
+  typeof (driver as Partial<LocalDriver>).run === "function";
 
 /** Creates the pod-volume backupper of one backup run. */
 export const createPodVolumeBackupper = (deps: {
@@ -52,11 +73,16 @@ export const createPodVolumeBackupper = (deps: {
   readonly includesPvcs: boolean;
   readonly signal: AbortSignal;
   readonly now: () => Date;
+  /** @default nothing recorded */
+  readonly progress?: PodVolumeProgress;
 }): PodVolumeBackupper => {
   const { cluster, options, log } = deps;
   const claims = new Set<string>();
   const records: PodVolumeBackupRecord[] = [];
   const claimInfo = new Map<PodVolumeBackupRecord, ClaimInfo>();
+  /** Every snapshot restic took for this run, and every namespace it wrote into. */
+  const taken: { namespace: string; id: string }[] = [];
+  const touched = new Set<string>();
   const tasks: Promise<void>[] = [];
   const timeout = new AbortController();
   const signal = AbortSignal.any([deps.signal, timeout.signal]);
@@ -97,12 +123,23 @@ export const createPodVolumeBackupper = (deps: {
       created: deps.now(),
     });
     let started: Date | undefined;
+    let unrecorded = false;
+    const recording = async (step: Promise<void> | undefined) => {
+      try {
+        await step;
+      } catch (error) {
+        unrecorded = true; // work that cannot be recorded fails the backup, which forgets it again
+        throw error;
+      }
+    };
     try {
       if (volume.claimName && !pv) {
         throw new Error(`its PVC ${volume.claimName} ${pvc ? "is not bound to a PV" : "does not exist"}`);
       }
       await limiter.run(async () => {
         started = deps.now();
+        touched.add(namespace);
+        await recording(deps.progress?.repository(namespace, record.spec.repoIdentifier));
         const repository = await opener!.open(namespace, node);
         const outcome = await options!.driver.backupVolume({
           repository,
@@ -111,6 +148,8 @@ export const createPodVolumeBackupper = (deps: {
           ...(options!.host ? { host: options!.host } : {}),
           signal,
         });
+        taken.push({ namespace, id: outcome.snapshotId });
+        await recording(deps.progress?.snapshot(namespace, outcome.snapshotId));
         record = completedPodVolumeBackup(record, outcome);
         log.info(`pod volume backed up: snapshot ${outcome.snapshotId}`, {
           ...fields,
@@ -120,7 +159,7 @@ export const createPodVolumeBackupper = (deps: {
           log.warn(`pod volume backup could not read everything: ${warning}`, fields);
       });
     } catch (error) {
-      if (deps.signal.aborted) throw error;
+      if (deps.signal.aborted || unrecorded) throw error;
       const message = timeout.signal.aborted
         ? `timed out after ${options!.timeoutMs} ms waiting for the pod volume backup`
         : (error as Error).message;
@@ -197,6 +236,29 @@ export const createPodVolumeBackupper = (deps: {
         const task = backupVolume(pod, volume, node);
         task.catch(() => {}); // awaited in finish(); never an unhandled rejection meanwhile
         tasks.push(task);
+      }
+    },
+    async discard() {
+      if (!options || touched.size === 0) return [];
+      await Promise.allSettled(tasks); // restic has stopped (the run's signal fired) before anything is forgotten
+      const byNamespace = new Map<string, string[]>();
+      for (const { namespace, id } of taken)
+        byNamespace.set(namespace, [...(byNamespace.get(namespace) ?? []), id]);
+      const driver = isLocalDriver(options.driver) ? options.driver : localDriver();
+      try {
+        await forgetPodVolumeSnapshots(
+          deps.backup.name,
+          {
+            byNamespace,
+            foreign: [],
+            count: taken.length,
+            run: { uid: deps.backup.uid, namespaces: [...touched] },
+          },
+          { cluster, backend: options.backend, credentialsNamespace: options.credentialsNamespace, driver },
+        );
+        return [];
+      } catch (error) {
+        return [(error as Error).message];
       }
     },
     async finish() {

@@ -3,6 +3,7 @@
  * option checked before the backup touches the store, so one ValidationError lists every problem; what
  * comes out is what the run reads (and the spec it records), never the raw options again.
  */
+
 import type { BackupItemAction } from "../actions/types.ts";
 import type { ValidationError } from "../errors.ts";
 import { labelsProblems, type ResolvedFilters } from "../filters/index.ts";
@@ -22,6 +23,7 @@ import {
 import { type RecordedBackup, recordedSpec } from "./metadata.ts";
 import type { BackupOptions, BackupProgress } from "./options.ts";
 import { checkFilters, specFilterFields } from "./plan-builder.ts";
+import { HEARTBEAT_MS } from "./run-progress.ts";
 
 /** Default of {@link BackupOptions.ttl}: Velero's 30 days. */
 export const DEFAULT_TTL = "720h";
@@ -63,6 +65,8 @@ export interface ResolvedBackupOptions extends ResolvedRunOptions, RecordedBacku
   /** @default {} */
   readonly orderedResources: Readonly<Record<string, string>>;
   readonly onProgress: ((progress: BackupProgress) => void) | undefined;
+  /** @default 300000 */
+  readonly heartbeatMs: number;
 }
 
 /**
@@ -98,6 +102,7 @@ export const resolveBackupOptions = (input: BackupOptions, discovery: Discovery)
     integer: true,
   });
   const pageSize = checkPositive(problems, "pageSize", options.pageSize, 500, { integer: true });
+  const heartbeatMs = checkPositive(problems, "heartbeatMs", options.heartbeatMs, HEARTBEAT_MS);
   throwIfProblems(problems, `backup "${String(options.name)}" options`);
 
   const storageLocation = options.storageLocation ?? "default";
@@ -141,5 +146,6 @@ export const resolveBackupOptions = (input: BackupOptions, discovery: Discovery)
     pageSize,
     orderedResources,
     onProgress: options.onProgress,
+    heartbeatMs,
   };
 };

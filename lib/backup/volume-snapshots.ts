@@ -11,6 +11,7 @@ import { findSnapshotter, type SnapshotLocations } from "../snapshot/locations.t
 import { volumeZone } from "../snapshot/pv.ts";
 import { nativeVolumeInfo, newSnapshotRecord, skippedVolumeInfo, snapshotTags } from "../snapshot/records.ts";
 import type { BackupVolumeInfo, NativeSnapshotRecord, SnapshotProgress } from "../snapshot/types.ts";
+import type { ProgressVolumeSnapshot } from "../store/backup-catalog.ts";
 
 /** The snapshot side of one backup. */
 export interface BackupVolumeSnapshots {
@@ -47,12 +48,19 @@ export interface BackupVolumeSnapshotsDeps {
   readonly signal: AbortSignal;
   readonly log: RunLog;
   readonly onProgress: (pvName: string, progress: SnapshotProgress) => void;
+  /**
+   * Records a snapshot the moment its provider names it, before the wait for it (the run's progress
+   * record); the snapshot is not waited for until this resolves. @default nothing recorded
+   */
+  readonly onCreated?: (snapshot: ProgressVolumeSnapshot) => Promise<void>;
 }
 
 export const createBackupVolumeSnapshots = (deps: BackupVolumeSnapshotsDeps): BackupVolumeSnapshots => {
   const { log, locations } = deps;
   const active = deps.snapshotVolumes !== false && locations !== undefined && locations.all.length > 0;
   const records: NativeSnapshotRecord[] = [];
+  /** Every snapshot a provider named, with its location: what `discard` deletes (failed ones too). */
+  const created: { location: string; pvName: string; id: string }[] = [];
   const native: BackupVolumeInfo[] = [];
   const skipped = new Map<string, BackupVolumeInfo>();
   let completed = 0;
@@ -77,6 +85,7 @@ export const createBackupVolumeSnapshots = (deps: BackupVolumeSnapshotsDeps): Ba
     const { snapshotter, location } = opened;
     const at = { ...fields, volumeSnapshotLocation: location.name, volumeID: volumeId };
     const volumeAZ = volumeZone(pv);
+    let unrecorded = false;
     let info: { type: string; iops?: number | undefined };
     try {
       log.info("Getting volume information", at);
@@ -105,6 +114,21 @@ export const createBackupVolumeSnapshots = (deps: BackupVolumeSnapshotsDeps): Ba
         {
           signal: deps.signal,
           timeoutMs: deps.timeoutMs,
+          onCreated: async (snapshotId) => {
+            created.push({ location: location.name, pvName, id: snapshotId });
+            try {
+              await deps.onCreated?.({
+                location: location.name,
+                provider: location.provider,
+                persistentVolume: pvName,
+                volumeID: volumeId,
+                snapshotID: snapshotId,
+              });
+            } catch (error) {
+              unrecorded = true;
+              throw error;
+            }
+          },
           onProgress: (progress) => {
             log.info(`Snapshot in progress: ${progress.state}`, at);
             deps.onProgress(pvName, progress);
@@ -115,7 +139,8 @@ export const createBackupVolumeSnapshots = (deps: BackupVolumeSnapshotsDeps): Ba
       completed++;
       log.info(`Snapshot ${snapshotId} completed`, { ...at, providerSnapshotID: snapshotId });
     } catch (error) {
-      if (deps.signal.aborted) throw error;
+      // a snapshot that could not be recorded fails the backup, which deletes it again
+      if (deps.signal.aborted || unrecorded) throw error;
       record.status = { phase: "Failed" };
       log.error("error taking snapshot of volume", { ...at, error: messageOf(error) });
     }
@@ -134,12 +159,23 @@ export const createBackupVolumeSnapshots = (deps: BackupVolumeSnapshotsDeps): Ba
     records: () => (records.length > 0 ? structuredClone(records) : null),
     async discard() {
       const failures: string[] = [];
-      for (const record of records) {
-        const id = record.status.providerSnapshotID;
-        const opened = locations?.get(record.spec.location);
-        if (!id || !opened) continue;
+      const ids = new Set(created.map((c) => c.id));
+      const taken = [
+        ...created,
+        // a provider that does not call onCreated: the IDs it returned
+        ...records
+          .filter((r) => r.status.providerSnapshotID && !ids.has(r.status.providerSnapshotID))
+          .map((r) => ({
+            location: r.spec.location,
+            pvName: r.spec.persistentVolumeName,
+            id: r.status.providerSnapshotID ?? "",
+          })),
+      ];
+      for (const { location, pvName, id } of taken) {
+        const opened = locations?.get(location);
+        if (!opened) continue;
         await opened.snapshotter.deleteSnapshot(id, { timeoutMs: deps.timeoutMs }).catch((error: unknown) => {
-          failures.push(`snapshot ${id} of PV ${record.spec.persistentVolumeName}: ${messageOf(error)}`);
+          failures.push(`snapshot ${id} of PV ${pvName}: ${messageOf(error)}`);
         });
       }
       return failures;

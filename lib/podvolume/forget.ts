@@ -6,11 +6,14 @@
  */
 import { ConfigError, describeValue } from "../errors.ts";
 import type { Cluster } from "../kube/client.ts";
+import { openCatalog } from "../store/catalog.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import { type ResticBackend, repositoryAddress, resticBackend } from "./backend.ts";
+import { snapshotsCommand } from "./commands.ts";
+import type { Repository } from "./driver.ts";
 import { DEFAULT_CREDENTIALS_NAMESPACE, findRepositoryKey, STOWAGE_KEY_SECRET } from "./keys.ts";
 import { type LocalDriver, localDriver } from "./local-driver.ts";
-import { ResticError } from "./output.ts";
+import { ResticError, resticError } from "./output.ts";
 import type { PodVolumeBackupRecord } from "./records.ts";
 import { readPodVolumeBackups } from "./restore-plan.ts";
 
@@ -41,17 +44,37 @@ export interface BackupPodVolumeSnapshots {
   /** Snapshots of another uploader (Velero's kopia), which Stowage cannot forget: `ns/pod/volume (type)`. */
   readonly foreign: readonly string[];
   readonly count: number;
+  /**
+   * A run that did not finish (its progress record names these repositories): besides the IDs above,
+   * every snapshot tagged `backup-uid=<uid>` in them is the run's and is forgotten too (restic may have
+   * finished one after the run died). @default undefined (none)
+   */
+  readonly run?: { readonly uid: string; readonly namespaces: readonly string[] };
 }
 
-/** Reads `<backup>-podvolumebackups.json.gz` and groups its snapshots by repository. */
+/** Adds `id` to `namespace`'s list (once). */
+const addId = (byNamespace: Map<string, string[]>, namespace: string, id: string) => {
+  const ids = byNamespace.get(namespace) ?? [];
+  byNamespace.set(namespace, ids);
+  if (!ids.includes(id)) ids.push(id);
+};
+
+/**
+ * Reads `<backup>-podvolumebackups.json.gz` and groups its snapshots by repository; adds what the
+ * progress record of a run that did not finish lists (`<backup>-stowage-progress.json`).
+ */
 export const backupPodVolumeSnapshots = async (
   store: ObjectStore,
   name: string,
 ): Promise<BackupPodVolumeSnapshots> => {
   const records: PodVolumeBackupRecord[] = await readPodVolumeBackups(store, name);
+  const progress = await openCatalog(store).getBackupProgress(name);
   const byNamespace = new Map<string, string[]>();
   const foreign: string[] = [];
   let count = 0;
+  for (const entry of progress?.podVolumes ?? []) {
+    for (const id of entry.snapshotIDs) addId(byNamespace, entry.namespace, id);
+  }
   for (const record of records) {
     const id = record.status?.snapshotID;
     if (!id) continue;
@@ -62,11 +85,16 @@ export const backupPodVolumeSnapshots = async (
       foreign.push(`${namespace}/${record.spec?.pod?.name}/${record.spec?.volume} (${uploader})`);
       continue;
     }
-    const ids = byNamespace.get(namespace) ?? [];
-    byNamespace.set(namespace, ids);
-    if (!ids.includes(id)) ids.push(id);
+    addId(byNamespace, namespace, id);
   }
-  return { byNamespace, foreign, count };
+  count = [...byNamespace.values()].reduce((n, ids) => n + ids.length, 0) + foreign.length;
+  const namespaces = (progress?.podVolumes ?? []).map((p) => p.namespace);
+  return {
+    byNamespace,
+    foreign,
+    count,
+    ...(progress && namespaces.length > 0 ? { run: { uid: progress.uid, namespaces } } : {}),
+  };
 };
 
 /**
@@ -83,15 +111,16 @@ export const preparePodVolumeDeletion = async (
   const none = async () => [];
   if (options === false) return none;
   const snapshots = await backupPodVolumeSnapshots(store, name);
-  if (snapshots.count === 0) return none;
+  if (snapshots.count === 0 && !snapshots.run) return none;
   if (snapshots.foreign.length > 0) {
     throw new ConfigError(
       `backup "${name}" has pod volume snapshots Stowage cannot forget: ${snapshots.foreign.join(", ")}. Delete it with Velero, or pass podVolumes: false (CLI: --keep-pod-volume-snapshots) to delete it and leave those snapshots in their repositories; nothing was deleted`,
     );
   }
   if (options === undefined) {
+    const namespaces = [...new Set([...snapshots.byNamespace.keys(), ...(snapshots.run?.namespaces ?? [])])];
     throw new ConfigError(
-      `backup "${name}" has ${snapshots.count} restic pod volume snapshot(s) in the repositories of namespace(s) [${[...snapshots.byNamespace.keys()].join(", ")}]: pass podVolumes: { cluster, backend } so they are forgotten with it, or podVolumes: false (CLI: --keep-pod-volume-snapshots) to leave them; nothing was deleted`,
+      `backup "${name}" has ${snapshots.count} restic pod volume snapshot(s)${snapshots.run ? ` (and may have more: its run ${snapshots.run.uid} did not finish)` : ""} in the repositories of namespace(s) [${namespaces.join(", ")}]: pass podVolumes: { cluster, backend } so they are forgotten with it, or podVolumes: false (CLI: --keep-pod-volume-snapshots) to leave them; nothing was deleted`,
     );
   }
   if (typeof options !== "object" || options === null || typeof options.cluster?.tryGet !== "function") {
@@ -101,6 +130,36 @@ export const preparePodVolumeDeletion = async (
   }
   const backend = options.backend ?? (await resticBackend({ store }));
   return () => forgetPodVolumeSnapshots(name, snapshots, { ...options, backend });
+};
+
+/** The full IDs of the snapshots carrying every tag of `tags`; none when the repository does not exist. */
+const taggedSnapshots = async (
+  driver: LocalDriver,
+  repository: Repository,
+  tags: Readonly<Record<string, string>>,
+  signal: { signal?: AbortSignal },
+): Promise<string[]> => {
+  const command = snapshotsCommand(repository.address, { tags });
+  const done = await driver.run(command, repository, { ...signal, collectStdout: true });
+  if (done.exitCode === 10) return []; // no repository: nothing was written into it
+  if (done.exitCode !== 0)
+    throw resticError(command, done.exitCode, done.stderr, {
+      repository: repository.address.url,
+      keySource: String(repository.key),
+    });
+  try {
+    return (JSON.parse(done.stdout) as Array<{ id?: unknown }>).map((s) => String(s.id));
+  } catch (cause) {
+    throw new ResticError(
+      "failed",
+      `restic snapshots for namespace ${command.namespace} printed no JSON list`,
+      {
+        exitCode: done.exitCode,
+        namespace: command.namespace,
+        cause,
+      },
+    );
+  }
 };
 
 /**
@@ -119,15 +178,25 @@ export const forgetPodVolumeSnapshots = async (
   const forgotten: string[] = [];
   const failures: string[] = [];
   let first: { namespace: string; error: unknown } | undefined;
-  for (const [namespace, ids] of snapshots.byNamespace) {
+  const run = snapshots.run;
+  const namespaces = [...new Set([...snapshots.byNamespace.keys(), ...(run?.namespaces ?? [])])];
+  for (const namespace of namespaces) {
     const address = repositoryAddress(backend, namespace);
+    const ids = [...(snapshots.byNamespace.get(namespace) ?? [])];
     try {
       const key = await findRepositoryKey(options.cluster, namespace, { credentialsNamespace, ...signal });
+      if (!key && ids.length === 0) continue; // no key: the run never got to create the repository
       if (!key) {
         throw new ConfigError(
           `no repository key for namespace ${namespace} in Secret ${credentialsNamespace}/${STOWAGE_KEY_SECRET} (nor Velero's velero-repo-credentials): is credentialsNamespace right?`,
         );
       }
+      if (run?.namespaces.includes(namespace)) {
+        for (const id of await taggedSnapshots(driver, { address, key }, { "backup-uid": run.uid }, signal)) {
+          if (!ids.some((known) => id.startsWith(known))) ids.push(id);
+        }
+      }
+      if (ids.length === 0) continue;
       const done = await driver.forgetSnapshots({ address, key }, ids, signal);
       forgotten.push(...done.forgotten);
     } catch (error) {

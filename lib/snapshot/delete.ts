@@ -9,14 +9,26 @@ import type { VolumeSnapshotLocation } from "./types.ts";
  * Deletes the native snapshots recorded for backup `name` (Velero's backup deletion: "not found" is
  * success). Throws — before deleting anything when a location is missing — naming every snapshot that
  * remains, so the caller keeps the backup that still refers to them. Returns the snapshot IDs deleted.
+ * `also`: snapshots known from elsewhere (a run's progress record), deleted with the recorded ones.
  */
 export const deleteBackupSnapshots = async (
   catalog: Catalog,
   name: string,
   locations: readonly VolumeSnapshotLocation[],
+  also: readonly { readonly location: string; readonly persistentVolume: string; readonly id: string }[] = [],
 ): Promise<string[]> => {
   const { snapshots } = await readVolumeRecords(catalog, name);
-  const taken = snapshots.filter((s) => s.status.providerSnapshotID);
+  const recorded = snapshots.filter((s) => s.status.providerSnapshotID);
+  const ids = new Set(recorded.map((s) => s.status.providerSnapshotID));
+  const taken = [
+    ...recorded,
+    ...also
+      .filter((s) => !ids.has(s.id) && Boolean(ids.add(s.id)))
+      .map((s) => ({
+        spec: { location: s.location, persistentVolumeName: s.persistentVolume },
+        status: { providerSnapshotID: s.id },
+      })),
+  ];
   if (taken.length === 0) return [];
   const problems: string[] = [];
   const resolved = checkSnapshotLocations(locations, problems);

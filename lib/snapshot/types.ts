@@ -28,6 +28,14 @@ export interface OperationOptions {
   readonly timeoutMs?: number | undefined;
   /** Called on every poll while waiting. @default none */
   readonly onProgress?: ((progress: SnapshotProgress) => void) | undefined;
+  /**
+   * `createSnapshot` calls it with the snapshot's ID as soon as the ID is known — before the create
+   * request when the provider chooses the ID itself (GCP, Azure, local), right after it otherwise (AWS)
+   * — and waits for it before waiting for the snapshot: a backup records the ID there, so a crash while
+   * the snapshot completes leaves it findable. When it rejects, `createSnapshot` rejects with that error
+   * (the snapshot may exist: the caller has its ID). @default none
+   */
+  readonly onCreated?: ((snapshotId: string) => void | Promise<void>) | undefined;
 }
 
 /** What {@link VolumeSnapshotter.getVolumeInfo} returns: recorded in the snapshot, used to recreate the disk. */

@@ -154,9 +154,11 @@ for (const [storeName, makeStore] of stores) {
           csiVolumeSnapshots,
           csiVolumeSnapshotContents,
           csiVolumeSnapshotClasses,
+          progress, // the run's progress record is removed once the backup is complete
           ...written
         } = keys;
         assert.deepEqual(await keysUnder(store, keys.dir), Object.values(written).sort());
+        assert.equal(await store.exists(progress), false);
         const metadata = await openCatalog(store).getBackupMetadata(name);
         assert.equal(metadata.status?.phase, "Completed");
         assert.equal(await claimUid(store, keys.claim), metadata.metadata?.uid);

@@ -42,7 +42,8 @@ export const backupDelete: CommandSpec = deleteVerb(BACKUPS, {
     let cluster: Cluster | undefined;
     const credentialsNamespace = flags.string("credentials-namespace");
     const optionsFor = async (store: ObjectStore, name: string): Promise<DeleteBackupOptions> => {
-      if (podVolumes === undefined && (await backupPodVolumeSnapshots(store, name)).count > 0) {
+      const snapshots = podVolumes === undefined ? await backupPodVolumeSnapshots(store, name) : undefined;
+      if (snapshots && (snapshots.count > 0 || snapshots.run)) {
         cluster = await settings.connect();
         podVolumes = { cluster, ...(credentialsNamespace ? { credentialsNamespace } : {}) };
       }

@@ -237,6 +237,7 @@ export const createAwsSnapshotter = (options: AwsSnapshotterOptions = {}): Volum
       } catch (error) {
         throw fail(`creating a snapshot of ${volumeId}`, error);
       }
+      await wait.onCreated?.(snapshotId);
       return snapshotCompleted(snapshotId, volumeId, wait);
     },
 

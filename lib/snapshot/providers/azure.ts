@@ -256,6 +256,7 @@ export const createAzureSnapshotter = (options: AzureSnapshotterOptions = {}): V
 
     async createSnapshot(volumeId, _volumeAZ, tags, wait: OperationOptions = {}) {
       const name = uniqueName(volumeId, 80);
+      await wait.onCreated?.(armId(snapsSubscription, snapsGroup, "snapshots", name));
       try {
         const disk = await clients().disks.disks.get(disksGroup, volumeId);
         const snapshotTags: Record<string, string> = { ...disk.tags };

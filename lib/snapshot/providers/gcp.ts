@@ -305,6 +305,7 @@ export const createGcpSnapshotter = (options: GcpSnapshotterOptions = {}): Volum
 
     async createSnapshot(volumeId, volumeAZ, tags, wait: OperationOptions = {}) {
       const name = uniqueName(volumeId, 63);
+      await wait.onCreated?.(name);
       try {
         const [project] = await api().projects.get({ project: volumeProject });
         const quota = project.quotas?.find((q) => q.metric === "SNAPSHOTS");

@@ -189,6 +189,7 @@ export const createLocalSnapshotter = (): VolumeSnapshotter => {
     async createSnapshot(volumeId, volumeAZ, tags, options = {}) {
       await directory(volumeId, "volume");
       const snapshotId = `snap-${randomUUID()}`;
+      await options.onCreated?.(snapshotId);
       const partial = join(snapshotsDir(), `.partial-${snapshotId}`);
       await orDiscard(partial, `snapshot of ${volumeId}`, async () => {
         const { bytes, files } = await copyTree(
