@@ -116,7 +116,7 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     log,
     onProgress: (persistentVolume, p) =>
       progress("collecting", true, { persistentVolume, state: p.state, percent: p.percent }),
-    onCreated: (snapshot) => runProgress.volumeSnapshot(snapshot),
+    onSnapshot: (snapshot) => runProgress.volumeSnapshot(snapshot),
   });
   const pvcs = discovery.forGroupResource("persistentvolumeclaims");
   const podVolumes = createPodVolumeBackupper({
@@ -246,14 +246,18 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
         .catch(() => undefined);
       await catalog.discardBackupFiles(name).catch(() => undefined);
     }
-    const kept =
-      claimed && left.length > 0
-        ? ` ${left.length} snapshot(s) could not be removed (${left.join("; ")}): they stay listed under backups/${name}/ until "stowage backup delete ${name}" or GC removes them`
-        : "";
-    if (error instanceof StowageError && !kept) throw error;
+    const cause = (error as Error).message;
+    if (claimed && left.length > 0) {
+      throw new StowageError(
+        error instanceof StowageError ? error.code : "ERR_STORE",
+        `backup "${name}" failed (${cause}) and some of the snapshots it made could not be removed (${left.join("; ")}): its claim and progress record stay in ${store.location} listing them; "stowage backup delete ${name}" (deleteBackup) removes them, or GC once the run counts as abandoned`,
+        { cause: error },
+      );
+    }
+    if (error instanceof StowageError) throw error;
     throw new StowageError(
-      error instanceof StowageError ? error.code : "ERR_STORE",
-      `backup "${name}" failed and was removed from ${store.location}: ${(error as Error).message}.${kept}`,
+      "ERR_STORE",
+      `backup "${name}" failed and was removed from ${store.location}: ${cause}`,
       { cause: error },
     );
   } finally {

@@ -21,7 +21,10 @@ export const HEARTBEAT_MS = 5 * 60_000;
 export interface RunProgress {
   /** Writes the first record (call right after the claim) and starts the heartbeat. */
   start(): Promise<void>;
-  /** A native snapshot the provider has just named: recorded before the run waits for it. */
+  /**
+   * A native snapshot about to be requested (no `snapshotID`), or one its provider has just named (it
+   * replaces the pending entry of its volume): recorded before the run goes on.
+   */
   volumeSnapshot(snapshot: ProgressVolumeSnapshot): Promise<void>;
   /** A namespace whose repository restic is about to write into (recorded once). */
   podVolumeRepository(namespace: string, repository: string): Promise<void>;
@@ -85,7 +88,15 @@ export const createRunProgress = (deps: {
       timer.unref();
     },
     volumeSnapshot(snapshot) {
-      volumeSnapshots.push({ ...snapshot });
+      const pending = volumeSnapshots.findIndex(
+        (s) =>
+          s.snapshotID === undefined &&
+          s.location === snapshot.location &&
+          s.volumeID === snapshot.volumeID &&
+          s.persistentVolume === snapshot.persistentVolume,
+      );
+      if (pending >= 0 && snapshot.snapshotID !== undefined) volumeSnapshots[pending] = { ...snapshot };
+      else volumeSnapshots.push({ ...snapshot });
       return write();
     },
     podVolumeRepository(namespace, repository) {

@@ -49,10 +49,11 @@ export interface BackupVolumeSnapshotsDeps {
   readonly log: RunLog;
   readonly onProgress: (pvName: string, progress: SnapshotProgress) => void;
   /**
-   * Records a snapshot the moment its provider names it, before the wait for it (the run's progress
-   * record); the snapshot is not waited for until this resolves. @default nothing recorded
+   * Records a snapshot about to be requested (no `snapshotID` yet), and again the moment its provider
+   * names it, before the wait for it (the run's progress record): nothing goes on until each resolves.
+   * @default nothing recorded
    */
-  readonly onCreated?: (snapshot: ProgressVolumeSnapshot) => Promise<void>;
+  readonly onSnapshot?: (snapshot: ProgressVolumeSnapshot) => Promise<void>;
 }
 
 export const createBackupVolumeSnapshots = (deps: BackupVolumeSnapshotsDeps): BackupVolumeSnapshots => {
@@ -106,7 +107,22 @@ export const createBackupVolumeSnapshots = (deps: BackupVolumeSnapshotsDeps): Ba
     });
     records.push(record);
     log.info("Snapshotting persistent volume", at);
+    const pending = {
+      location: location.name,
+      provider: location.provider,
+      persistentVolume: pvName,
+      volumeID: volumeId,
+    };
+    const recording = async (snapshot: ProgressVolumeSnapshot) => {
+      try {
+        await deps.onSnapshot?.(snapshot);
+      } catch (error) {
+        unrecorded = true;
+        throw error;
+      }
+    };
     try {
+      await recording(pending);
       const snapshotId = await snapshotter.createSnapshot(
         volumeId,
         volumeAZ,
@@ -116,18 +132,7 @@ export const createBackupVolumeSnapshots = (deps: BackupVolumeSnapshotsDeps): Ba
           timeoutMs: deps.timeoutMs,
           onCreated: async (snapshotId) => {
             created.push({ location: location.name, pvName, id: snapshotId });
-            try {
-              await deps.onCreated?.({
-                location: location.name,
-                provider: location.provider,
-                persistentVolume: pvName,
-                volumeID: volumeId,
-                snapshotID: snapshotId,
-              });
-            } catch (error) {
-              unrecorded = true;
-              throw error;
-            }
+            await recording({ ...pending, snapshotID: snapshotId });
           },
           onProgress: (progress) => {
             log.info(`Snapshot in progress: ${progress.state}`, at);

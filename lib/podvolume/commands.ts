@@ -8,7 +8,16 @@ import type { RepositoryAddress } from "./backend.ts";
 /** A restic invocation: `restic <args>` with `env` added to the runner's environment, run in `cwd`. */
 export interface ResticCommand {
   /** What it does, for messages: `backup`, `restore`, `init`, … */
-  readonly operation: "init" | "probe" | "backup" | "restore" | "snapshots" | "forget" | "check" | "prune";
+  readonly operation:
+    | "init"
+    | "probe"
+    | "backup"
+    | "restore"
+    | "snapshots"
+    | "forget"
+    | "check"
+    | "prune"
+    | "unlock";
   /** The namespace whose repository it addresses. */
   readonly namespace: string;
   readonly args: readonly string[];
@@ -155,6 +164,13 @@ export const forgetCommand = (
     ["forget", "--json", ...options.snapshotIds, ...(options.prune ? ["--prune"] : [])],
     options,
   );
+
+/**
+ * `restic unlock`: removes stale locks only — those of a restic that no longer runs on this host, or
+ * older than 30 minutes — never a live one. What a killed restic left must go before `forget` can lock.
+ */
+export const unlockCommand = (repo: RepositoryAddress, options: CommonOptions = {}): ResticCommand =>
+  base(repo, "unlock", ["unlock"], options);
 
 /** `restic check --json [--read-data]`. */
 export const checkCommand = (

@@ -9,7 +9,7 @@ import type { Cluster } from "../kube/client.ts";
 import { openCatalog } from "../store/catalog.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import { type ResticBackend, repositoryAddress, resticBackend } from "./backend.ts";
-import { snapshotsCommand } from "./commands.ts";
+import { snapshotsCommand, unlockCommand } from "./commands.ts";
 import type { Repository } from "./driver.ts";
 import { DEFAULT_CREDENTIALS_NAMESPACE, findRepositoryKey, STOWAGE_KEY_SECRET } from "./keys.ts";
 import { type LocalDriver, localDriver } from "./local-driver.ts";
@@ -192,6 +192,8 @@ export const forgetPodVolumeSnapshots = async (
         );
       }
       if (run?.namespaces.includes(namespace)) {
+        // a run that died may have left its restic's lock: stale ones go (a live one stays and fails below)
+        await driver.run(unlockCommand(address), { address, key }, signal);
         for (const id of await taggedSnapshots(driver, { address, key }, { "backup-uid": run.uid }, signal)) {
           if (!ids.some((known) => id.startsWith(known))) ids.push(id);
         }

@@ -89,6 +89,16 @@ export interface VolumeSnapshotter {
   setVolumeId(pv: KubeObject, volumeId: string): KubeObject;
   /** Deletes a snapshot; a snapshot that does not exist is not an error. */
   deleteSnapshot(snapshotId: string, options?: OperationOptions): Promise<void>;
+  /**
+   * The snapshots of volume `volumeId` carrying every tag of `tags`, with when each was started: how the
+   * cleanup after a crashed backup finds a snapshot whose ID the provider returned but the run never
+   * recorded (providers that name snapshots themselves report the ID before creating one and need not
+   * implement it). Optional.
+   */
+  findSnapshots?(
+    volumeId: string,
+    tags: Readonly<Record<string, string>>,
+  ): Promise<Array<{ readonly id: string; readonly started?: Date | undefined }>>;
   /** Releases the provider's clients once a run is done with the snapshotter (optional). */
   close?(): Promise<void>;
 }

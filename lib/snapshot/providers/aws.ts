@@ -272,6 +272,23 @@ export const createAwsSnapshotter = (options: AwsSnapshotterOptions = {}): Volum
       ec2 = undefined;
     },
 
+    async findSnapshots(volumeId, tags) {
+      try {
+        const out = await client().send(
+          new DescribeSnapshotsCommand({
+            OwnerIds: ["self"],
+            Filters: [
+              { Name: "volume-id", Values: [volumeId] },
+              ...Object.entries(tags).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] })),
+            ],
+          }),
+        );
+        return (out.Snapshots ?? []).map((s) => ({ id: s.SnapshotId ?? "", started: s.StartTime }));
+      } catch (error) {
+        throw fail(`finding the snapshots of ${volumeId}`, error);
+      }
+    },
+
     async deleteSnapshot(snapshotId) {
       try {
         await client().send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }));
