@@ -1,13 +1,14 @@
 /**
  * kill -9 of a backup at 20 random points: a child process (test/backup/kill9-child.ts) backs up a
  * namespace with a PV on a moto EBS volume (native snapshot) and a pod volume (restic, local driver on
- * the harness node's kubelet directory) into MinIO, and is killed — with its restic — at a random
- * point of the backup: half the time a random moment (uniform over a whole backup's length), half the
- * time right after a random one of its progress reports (uniform over a whole backup's reports, which
- * reach the points after the snapshots and before completion that a moment rarely hits). After each kill: every backup listed is Completed and reads back whole (its
- * tarball, its EBS snapshot in moto, its restic snapshot in the repository); then `deleteBackup` or GC
- * (alternately) removes every leftover: no key under the backup's directory, no EBS snapshot and no
- * restic snapshot of it. The seed is printed; STOWAGE_KILL9_SEED=<seed> replays the same points.
+ * the harness node's kubelet directory) into MinIO, and is killed — with its restic — at a random point:
+ * half the time a random moment (uniform from shortly before a whole backup's first progress report —
+ * before it the run only reads the cluster and checks its options — to its end), half the time right
+ * after a random one of its progress reports (which reach the points after the snapshots and before
+ * completion that a moment rarely hits). After each kill: every backup listed is Completed and reads
+ * back whole (its tarball, its EBS snapshot in moto, its restic snapshot in the repository); then
+ * `deleteBackup` or GC (alternately) removes every leftover: no key under the backup's directory, no
+ * EBS snapshot and no restic snapshot of it. The seed is printed; STOWAGE_KILL9_SEED=<seed> replays it.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -49,6 +50,8 @@ interface ChildOutcome {
   readonly ms: number;
   /** Progress reports printed (before the kill). */
   readonly events: number;
+  /** From `ready` to the first progress report (the backup has claimed its name and begun writing). */
+  readonly firstEventMs: number;
   readonly phase?: string;
 }
 
@@ -67,6 +70,7 @@ const runChild = (config: Kill9ChildConfig, kill: KillPoint | undefined): Promis
   let err = "";
   let ready = 0;
   let killedAt = 0;
+  let firstEvent = 0;
   let timer: NodeJS.Timeout | undefined;
   const killGroup = () => {
     try {
@@ -80,12 +84,13 @@ const runChild = (config: Kill9ChildConfig, kill: KillPoint | undefined): Promis
   });
   const events = () => out.split("\n").filter((line) => line.startsWith("event ")).length;
   const killNow = () => {
-    if (killedAt || out.includes("done ")) return;
+    if (killedAt || /^done /m.test(out)) return;
     killedAt = Date.now();
     killGroup();
   };
   child.stdout?.on("data", (chunk: Buffer) => {
     out += chunk.toString();
+    if (!firstEvent && out.includes("event ")) firstEvent = Date.now();
     if (!ready && out.includes("ready\n")) {
       ready = Date.now();
       if (kill && "afterMs" in kill) timer = setTimeout(killNow, kill.afterMs);
@@ -97,11 +102,19 @@ const runChild = (config: Kill9ChildConfig, kill: KillPoint | undefined): Promis
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
       clearTimeout(guard);
-      const done = /done (\w+)/.exec(out);
-      if (done)
-        return resolve({ killed: false, ms: Date.now() - ready, events: events(), phase: done[1] ?? "" });
+      const done = /^done (\w+)$/m.exec(out);
+      const firstEventMs = firstEvent ? firstEvent - ready : 0;
+      if (done) {
+        return resolve({
+          killed: false,
+          ms: Date.now() - ready,
+          events: events(),
+          firstEventMs,
+          phase: done[1] ?? "",
+        });
+      }
       if (signal === "SIGKILL" && killedAt)
-        return resolve({ killed: true, ms: killedAt - ready, events: events() });
+        return resolve({ killed: true, ms: killedAt - ready, events: events(), firstEventMs });
       reject(new Error(`the backup child exited (${code ?? signal}) without finishing:\n${out}\n${err}`));
     });
   });
@@ -175,13 +188,16 @@ describe("kill -9 of a backup at 20 random points (child process; real apiserver
       await assertNothingLeft(whole, "deleteBackup");
     }
     assert.ok(first && first.events > 0, "the child reports progress");
+    // moments from shortly before the first report to shortly before the end (a warm run is quicker)
+    const start = Math.round(first.firstEventMs * 0.8);
+    const end = Math.round(first.ms * 0.9);
 
     const log: string[] = [];
     for (let i = 0; i < KILLS; i++) {
       const name = `kill9-${i}-${uniqueSuffix()}`;
       const point: KillPoint =
         random() < 0.5
-          ? { afterMs: Math.round(random() * first.ms) }
+          ? { afterMs: Math.round(start + random() * (end - start)) }
           : { afterEvent: 1 + Math.floor(random() * first.events) };
       const outcome = await runChild(config(name), point);
       const before = await left(name);
