@@ -25,7 +25,9 @@ const stores: Array<[string, () => Promise<ObjectStore>]> = [
 ];
 
 const CATALOG_TRIALS = 50;
-const FULL_TRIALS = 10;
+const FULL_TRIALS = 50;
+/** Arbitrary bytes (every value 0–255) that a survivor's restore must bring back unchanged. */
+const BINARY = Buffer.from(Array.from({ length: 256 }, (_, i) => i)).toString("base64");
 
 const newRun = (): ClaimingRun => ({ uid: randomUUID(), started: new Date() });
 
@@ -131,12 +133,18 @@ for (const [storeName, makeStore] of stores) {
       assert.equal((await backup({ cluster, store, name, includedNamespaces: [ns] })).phase, "Completed");
     });
 
-    test(`${FULL_TRIALS} races of backup() with one name: one Completed with all its files, one refused`, async () => {
+    test(`${FULL_TRIALS} races of backup() with one name: one Completed with all its files, one refused, the survivor restores byte-identically`, async () => {
       const cluster = await connectTest();
       const ns = await makeNamespace(cluster, "claim");
       await cluster.create(
         "configmaps",
-        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg" }, data: { k: "v" } },
+        {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "cfg" },
+          data: { k: "v" },
+          binaryData: { bytes: BINARY },
+        },
         { namespace: ns },
       );
       const store = await makeStore();
@@ -166,6 +174,20 @@ for (const [storeName, makeStore] of stores) {
         const cfg = entries.find((e) => e.path === `resources/configmaps/namespaces/${ns}/cfg.json`);
         assert.ok(cfg, "the tarball reads back with the backed-up ConfigMap");
         assert.deepEqual((JSON.parse(cfg.body.toString("utf8")) as { data: unknown }).data, { k: "v" });
+        // the survivor restores, and what comes back is byte for byte what was backed up
+        const target = `${ns}-to-${trial}`;
+        const restored = await restore({
+          cluster,
+          store,
+          backupName: name,
+          name: `${name}-check`,
+          namespaceMapping: { [ns]: target },
+        });
+        assert.equal(restored.phase, "Completed", JSON.stringify(restored.errors));
+        const back = await cluster.get("configmaps", "cfg", { namespace: target });
+        assert.deepEqual(back.data, { k: "v" });
+        assert.equal((back.binaryData as Record<string, string>).bytes, BINARY);
+        await cluster.delete("namespaces", target);
       }
       // complete backups are listed; the claims do not add any
       const listed = (await listBackups(store)).map((b) => b.metadata?.name).sort();
