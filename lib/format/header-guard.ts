@@ -79,6 +79,11 @@ const headerName = (block: Buffer): string => {
   return prefix === "" ? name : `${prefix}/${name}`;
 };
 
+const unreadableSize = (block: Buffer, what: string): FormatError =>
+  new FormatError(
+    `refusing archive entry ${JSON.stringify(headerName(block))}: its ${what} size field (bytes ${block.subarray(124, 136).toString("hex")}) is neither octal digits nor a non-negative base-256 number; the archive is corrupt or hostile`,
+  );
+
 /** Passes the inflated tar through unchanged; throws a `FormatError` at an oversized long header. */
 export class TarHeaderGuard extends Transform {
   readonly #maxHeaderBytes: number;
@@ -154,6 +159,8 @@ export class TarHeaderGuard extends Transform {
     const flag = block[156] === 0 ? "0" : String.fromCharCode(block[156] ?? 0);
     let size = numericField(block.subarray(124, 136));
     const kind = LONG_HEADERS[flag];
+    // the parser reads such a field as no size at all and then waits forever for the entry's end
+    if (!(size >= 0)) throw unreadableSize(block, kind ?? "header");
     if (kind !== undefined) {
       if (size > this.#maxHeaderBytes) {
         throw new FormatError(
@@ -169,7 +176,7 @@ export class TarHeaderGuard extends Transform {
     }
     const directory = flag === "5" || (flag === "0" && headerName(block).endsWith("/"));
     if (!(size >= 0)) {
-      this.#stopped = true;
+      this.#stopped = true; // a PAX size record the parser refuses with its own error
       return;
     }
     if (!directory) this.#skip = size + padding(size);

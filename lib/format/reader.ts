@@ -78,8 +78,15 @@ const handleEntry = async (
       `it is a ${type}${target}, but a Velero archive holds only regular files; the archive is corrupt or hostile`,
     );
   }
+  const size = header.size;
+  if (typeof size !== "number" || !(size >= 0)) {
+    // tar-stream reads an unreadable size field as null and would wait forever for the body
+    throw refuse(
+      header.name,
+      `its header's size field is unreadable (${String(size)}); the archive is corrupt or hostile`,
+    );
+  }
   const path = normalizeEntryPath(header.name, { allowRoot: type === "directory" });
-  const size = header.size ?? 0;
   if (size > options.maxEntryBytes) {
     throw refuse(
       path,
