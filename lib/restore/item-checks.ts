@@ -19,6 +19,32 @@ export interface FiledItem {
 
 const HOSTILE = "the archive is corrupt or hostile";
 
+/**
+ * Deepest nesting of objects and arrays accepted in an item. Kubernetes objects nest a few dozen levels
+ * (a CRD's schema perhaps a few hundred); a restore walks items recursively (actions, encoding) and runs
+ * out of stack a few thousand levels down, so deeper items are refused up front with a clear error.
+ */
+export const MAX_ITEM_DEPTH = 1000;
+
+/** Whether `value` nests objects/arrays more than `limit` levels deep (walked without recursion). */
+const nestsDeeperThan = (value: unknown, limit: number): boolean => {
+  const values: unknown[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const current = values.pop();
+    const depth = depths.pop()!;
+    if (typeof current !== "object" || current === null) continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (typeof child === "object" && child !== null) {
+        values.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+};
+
 /** The classic archive path an item is read from: `resources/<gr>/namespaces/<ns>/<name>.json` or `…/cluster/<name>.json`. */
 export const archivePathOf = (ref: FiledItem): string =>
   `${RESOURCES_DIR}/${ref.groupResource}/${
@@ -46,14 +72,21 @@ export const scopeProblem = (ref: FiledItem, resource: ApiResource | undefined):
 };
 
 /**
- * The parsed item when it is an object whose `metadata.name` is its path's name and whose
- * `metadata.namespace`, when present on a namespaced item, is its path's namespace; else why not.
+ * The parsed item when it is an object, nested at most {@link MAX_ITEM_DEPTH} levels, whose
+ * `metadata.name` is its path's name and whose `metadata.namespace`, when present on a namespaced item,
+ * is its path's namespace; else why not.
  */
 export const checkIdentity = (ref: FiledItem, item: unknown): KubeObject | string => {
   if (!isRecord(item)) {
     return refusal(
       ref,
       `expected a JSON object (a Kubernetes object), received ${describeValue(item)} — ${HOSTILE}`,
+    );
+  }
+  if (nestsDeeperThan(item, MAX_ITEM_DEPTH)) {
+    return refusal(
+      ref,
+      `its JSON nests objects or arrays more than ${MAX_ITEM_DEPTH} levels deep; no Kubernetes object does, and restoring it would exhaust the stack — ${HOSTILE}`,
     );
   }
   const metadata = isRecord(item.metadata) ? item.metadata : {};
