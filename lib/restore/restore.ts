@@ -3,7 +3,7 @@ import { builtinRestoreActions } from "../actions/builtin.ts";
 import { registeredRestoreItemActions } from "../actions/registered.ts";
 import { resolveActions } from "../actions/registry.ts";
 import type { RestoreInfo, RestoreItemAction } from "../actions/types.ts";
-import { StoreError, ValidationError } from "../errors.ts";
+import { FormatError, StoreError, ValidationError } from "../errors.ts";
 import { extractArchive } from "../format/reader.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { createRunLog } from "../log/run-log.ts";
@@ -15,6 +15,7 @@ import { openCatalog } from "../store/catalog.ts";
 import { listBackups } from "../store/records.ts";
 import type { Backup } from "../store/types.ts";
 import { kubeTime, nameTimestamp } from "../util/duration.ts";
+import { checkIdentity, refusal } from "./item-checks.ts";
 import { createItemRestorer } from "./item-restorer.ts";
 import { createNamespaceEnsurer } from "./namespaces.ts";
 import type { RestoreOptions } from "./options.ts";
@@ -178,7 +179,20 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
           terminatingTimeoutMs: TERMINATING_TIMEOUT_MS,
           backedUp: async (original) => {
             const ref = { groupResource: "namespaces", name: original };
-            return archive.hasItem(ref) ? ((await archive.readItem(ref)) as KubeObject) : undefined;
+            if (!archive.hasItem(ref)) return undefined;
+            // as Velero's getNamespace: a backed-up Namespace that cannot be used gives a bare one
+            let item: KubeObject | string;
+            try {
+              item = checkIdentity(ref, await archive.readItem(ref));
+            } catch (error) {
+              if (!(error instanceof FormatError)) throw error;
+              item = refusal(ref, error.message);
+            }
+            if (typeof item !== "string") return item;
+            log.warn(`${item}; namespace ${original} is created without its labels, annotations and spec`, {
+              namespace: original,
+            });
+            return undefined;
           },
         }),
         record: (entry, gvk) => {

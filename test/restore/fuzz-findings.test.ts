@@ -63,4 +63,57 @@ describe("restore(): fuzz findings", () => {
     assert.match(errors[0]!, /nests objects or arrays more than 1000 levels deep/);
     assert.doesNotMatch(errors[0]!, /call stack/);
   });
+
+  test("a backed-up Namespace that is too deep or not JSON gives a bare namespace and a warning, not failed items (seed 19, case 645)", async () => {
+    const deepNs = `ff2-${uniqueSuffix()}`;
+    const junkNs = `ff2-${uniqueSuffix()}`;
+    namespaces.push(deepNs, junkNs);
+    const depth = 6000;
+    const configMap = (ns: string) => ({
+      name: `resources/configmaps/namespaces/${ns}/good.json`,
+      data: goJson({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "good", namespace: ns },
+        data: { a: "b" },
+      }),
+    });
+    const backupName = `ff2-${uniqueSuffix()}`;
+    writeVeleroBackup(
+      storeRoot,
+      backupName,
+      craftTarGz([
+        { name: "metadata/version", data: "1.1.0\n" },
+        {
+          name: `resources/namespaces/cluster/${deepNs}.json`,
+          data: `{"apiVersion":"v1","kind":"Namespace","metadata":{"labels":{"kept":"no"},"name":"${deepNs}"},"spec":${'{"a":'.repeat(depth)}1${"}".repeat(depth)}}`,
+        },
+        { name: `resources/namespaces/cluster/${junkNs}.json`, data: "\u0000 not JSON {" },
+        configMap(deepNs),
+        configMap(junkNs),
+      ]),
+      veleroBackupJson(backupName, { formatVersion: "1.1.0", totalItems: 4 }),
+    );
+    const result = await restore({ cluster, store, backupName });
+    for (const ns of [deepNs, junkNs]) {
+      assert.ok(
+        await cluster.tryGet("configmaps", "good", { namespace: ns }),
+        `the ConfigMap in ${ns} was restored`,
+      );
+      const live = await cluster.get("namespaces", ns);
+      assert.equal(live.metadata?.labels?.kept, undefined, `${ns} was created bare`);
+      const warnings = result.warnings.namespaces?.[ns] ?? [];
+      assert.ok(
+        warnings.some(
+          (w) => w.includes(`resources/namespaces/cluster/${ns}.json`) && w.includes("created without"),
+        ),
+        `a warning against ${ns} names the backed-up Namespace: ${JSON.stringify(result.warnings)}`,
+      );
+    }
+    // the items inside the namespaces are fine; only the Namespace items themselves are refused
+    assert.deepEqual(result.errors.namespaces ?? {}, {}, JSON.stringify(result.errors));
+    assert.equal(result.errors.cluster?.length, 2, JSON.stringify(result.errors));
+    for (const ns of [deepNs, junkNs])
+      assert.ok(result.errors.cluster?.some((e) => e.includes(`resources/namespaces/cluster/${ns}.json`)));
+  });
 });
