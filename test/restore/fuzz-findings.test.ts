@@ -3,11 +3,12 @@
  * reduced to a small hand-made backup. Each names the seed and case index that found it.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { fsStore, restore } from "../../lib/index.ts";
+import { gzipSync } from "node:zlib";
+import { FormatError, fsStore, restore } from "../../lib/index.ts";
 import { craftTarGz } from "../format/support.ts";
 import { connectTest, uniqueSuffix } from "../support/kube.ts";
 import { goJson, veleroBackupJson, writeVeleroBackup } from "../support/velero-backups.ts";
@@ -115,5 +116,46 @@ describe("restore(): fuzz findings", () => {
     assert.equal(result.errors.cluster?.length, 2, JSON.stringify(result.errors));
     for (const ns of [deepNs, junkNs])
       assert.ok(result.errors.cluster?.some((e) => e.includes(`resources/namespaces/cluster/${ns}.json`)));
+  });
+
+  test("a podvolumebackups.json.gz that is not a list of objects refuses the restore, before anything is restored (seed 19, cases 1701 and 1971)", async () => {
+    for (const [label, body] of [
+      ["an object", "{}"],
+      ["a list holding null", "[null]"],
+    ] as const) {
+      const ns = `ff3-${uniqueSuffix()}`;
+      namespaces.push(ns);
+      const backupName = `ff3-${uniqueSuffix()}`;
+      writeVeleroBackup(
+        storeRoot,
+        backupName,
+        craftTarGz([
+          { name: "metadata/version", data: "1.1.0\n" },
+          {
+            name: `resources/namespaces/cluster/${ns}.json`,
+            data: goJson({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }),
+          },
+          {
+            name: `resources/pods/namespaces/${ns}/p.json`,
+            data: goJson({
+              apiVersion: "v1",
+              kind: "Pod",
+              metadata: { name: "p", namespace: ns },
+              spec: { containers: [{ name: "c", image: "busybox" }] },
+            }),
+          },
+        ]),
+        veleroBackupJson(backupName, { formatVersion: "1.1.0", totalItems: 2 }),
+      );
+      const file = `${backupName}-podvolumebackups.json.gz`;
+      writeFileSync(join(storeRoot, "backups", backupName, file), gzipSync(body));
+      await assert.rejects(restore({ cluster, store, backupName }), (error: unknown) => {
+        assert.ok(error instanceof FormatError, `${label}: expected a FormatError, got ${String(error)}`);
+        assert.match(error.message, new RegExp(file.replaceAll(".", "\\.")));
+        assert.match(error.message, /not a list of PodVolumeBackups/);
+        return true;
+      });
+      assert.equal(await cluster.tryGet("namespaces", ns), undefined, `${label}: nothing was restored`);
+    }
   });
 });
