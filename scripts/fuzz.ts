@@ -145,7 +145,7 @@ try {
   writeFileSync(file, `${JSON.stringify({ ...summary, memoryBoundMb: args.memoryMb, memoryOk }, null, 2)}\n`);
   say(
     `${summary.cases} cases (${summary.restores} restored against the API server) in ${(summary.durationMs / 1000).toFixed(0)} s; ` +
-      `peak RSS ${(summary.peakRssBytes / 2 ** 20).toFixed(0)} MB, heap ${(summary.peakHeapUsedBytes / 2 ** 20).toFixed(0)} MB; ` +
+      `peak RSS ${(summary.peakRssBytes / 2 ** 20).toFixed(0)} MB (${summary.peakRssCase}), heap ${(summary.peakHeapUsedBytes / 2 ** 20).toFixed(0)} MB; ` +
       `${summary.sweeps} cluster sweeps over ${summary.objectsSwept} objects (${summary.inScopeWrites} restored objects seen inside the target namespaces)`,
   );
   say(`time in ms: ${JSON.stringify(summary.stepMs)}; slowest case ${JSON.stringify(summary.slowestCase)}`);

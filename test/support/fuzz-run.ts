@@ -98,6 +98,8 @@ export interface FuzzSummary {
   /** Time spent in the reader steps, the restore steps, and the sweeps (with the victim's snapshots). */
   readonly stepMs: { reader: number; restore: number; sweep: number };
   readonly peakRssBytes: number;
+  /** The case during which the RSS high-water mark was set. */
+  readonly peakRssCase: string;
   readonly peakHeapUsedBytes: number;
   readonly durationMs: number;
   readonly slowestCase: { seed: number; index: number; ms: number; layer: Layer } | undefined;
@@ -162,9 +164,15 @@ const judgeError = (error: unknown): { verdict: StepVerdict; code?: string; mess
 const memoryMeter = () => {
   let rss = 0;
   let heap = 0;
+  /** The case running when the RSS high-water mark was set. */
+  let current = "";
+  let peakCase = "";
   const sample = () => {
     const usage = process.memoryUsage();
-    rss = Math.max(rss, usage.rss);
+    if (usage.rss > rss) {
+      rss = usage.rss;
+      peakCase = current;
+    }
     heap = Math.max(heap, usage.heapUsed);
   };
   const timer = setInterval(sample, 20);
@@ -177,6 +185,12 @@ const memoryMeter = () => {
     },
     get heap() {
       return heap;
+    },
+    get peakCase() {
+      return peakCase;
+    },
+    set current(label: string) {
+      current = label;
     },
   };
 };
@@ -409,6 +423,7 @@ export const runFuzz = async (options: FuzzRunOptions): Promise<FuzzSummary> => 
     for (const run of options.runs) {
       const from = run.from ?? 0;
       for (let index = from; index < from + run.cases; index++) {
+        memory.current = `seed ${run.seed} index ${index}`;
         const c = makeCase(fixture, targets, run.seed, index);
         const caseBegan = Date.now();
         strays = [];
@@ -598,6 +613,7 @@ export const runFuzz = async (options: FuzzRunOptions): Promise<FuzzSummary> => 
     inScopeWrites,
     stepMs,
     peakRssBytes: memory.rss,
+    peakRssCase: memory.peakCase,
     peakHeapUsedBytes: memory.heap,
     durationMs: Date.now() - began,
     slowestCase: slowest,
