@@ -124,8 +124,8 @@ const ENGINE_ERROR =
 /** A message with its case-specific parts (names, numbers) blurred, for tallies. */
 const blur = (message: string): string =>
   message
-    .replace(/fz-[a-z0-9]+-\d+/g, "<target>")
     .replace(/fz-victim-[a-z0-9]+/g, "<victim>")
+    .replace(/fz-[a-z0-9]+-\d+/g, "<target>")
     .replace(/\d+/g, "#")
     .slice(0, 160);
 
