@@ -75,7 +75,7 @@ const handleEntry = async (
     const target = header.linkname ? ` pointing to ${JSON.stringify(header.linkname)}` : "";
     throw refuse(
       header.name,
-      `it is a ${type}${target}, but a Velero archive holds only regular files; the archive is corrupt or hostile`,
+      `it is ${/^[aeiou]/.test(type) ? "an" : "a"} ${type}${target}, but a Velero archive holds only regular files; the archive is corrupt or hostile`,
     );
   }
   const size = header.size;
