@@ -436,8 +436,11 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
       }
       return value;
     };
-    const entrypoint = container.command ?? options.entrypoints?.[container.image ?? ""] ?? [];
-    const argv = [...entrypoint, ...(container.args ?? [])].map(map);
+    // the pod's command and args are paths inside the container: map them; an image's entry point is a
+    // path on this machine (e.g. the checkout under /tmp, which a /tmp mount would otherwise capture)
+    const argv = container.command
+      ? [...container.command, ...(container.args ?? [])].map(map)
+      : [...(options.entrypoints?.[container.image ?? ""] ?? []), ...(container.args ?? []).map(map)];
     const env = Object.fromEntries(
       Object.entries(await resolveEnv(pod, container)).map(([k, v]) => [k, map(v)]),
     );
