@@ -465,7 +465,11 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
     child.stdout?.on("data", keep);
     child.stderr?.on("data", keep);
     const exitCode = await new Promise<number>((resolve) => {
-      child.on("error", () => resolve(127));
+      child.on("error", (error) => {
+        // what a kubelet reports as a container that could not start: say why in its log
+        keep(Buffer.from(`harness node: cannot start ${argv[0] ?? "(no command)"}: ${error.message}\n`));
+        resolve(127);
+      });
       child.on("close", (code, signal) => resolve(code ?? (signal ? 137 : 1)));
     });
     own.delete(child);
