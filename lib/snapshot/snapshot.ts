@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { ValidationError } from "../errors.ts";
 import type { Cluster } from "../kube/client.ts";
+import { createReconciled } from "../kube/create.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { SnapshotError } from "./errors.ts";
 import {
@@ -198,7 +199,10 @@ export const volumeFromSnapshot = async (
         name: claimRef.name,
       };
     pv = { ...pv, spec: pvSpec };
-    const createdPv = await cluster.create("persistentvolumes", pv);
+    // a create whose answer is lost is read back: the PV pointing at the volume just made is ours
+    const { object: createdPv } = await createReconciled(cluster, "persistentvolumes", pv, {
+      isOurs: (found) => snapshotter.getVolumeId(found) === volumeId,
+    });
     if (!claimRef) return { volumeId, persistentVolume: createdPv };
     const source = taken.persistentVolumeClaim;
     const claimSpec: Record<string, unknown> = source
@@ -220,8 +224,9 @@ export const volumeFromSnapshot = async (
           metadata: { name: claimRef.name, namespace: claimRef.namespace },
           spec: claimSpec,
         };
-    const createdClaim = await cluster.create("persistentvolumeclaims", claim, {
+    const { object: createdClaim } = await createReconciled(cluster, "persistentvolumeclaims", claim, {
       namespace: claimRef.namespace,
+      isOurs: (found) => (found.spec as { volumeName?: string } | undefined)?.volumeName === pvName,
     });
     return { volumeId, persistentVolume: createdPv, persistentVolumeClaim: createdClaim };
   });

@@ -18,6 +18,7 @@ import {
 import {
   awsVolumeSnapshotter,
   backup,
+  connect,
   deleteBackup,
   type KubeObject,
   listBackups,
@@ -30,6 +31,7 @@ import { createAwsSnapshotter } from "../../lib/snapshot/providers/aws.ts";
 import { onCleanup } from "../support/cleanup.ts";
 import { testEnv } from "../support/env.ts";
 import { eventually } from "../support/fixtures.ts";
+import { startLossyProxy } from "../support/flaky-proxy.ts";
 import { connectTest, makeNamespace } from "../support/kube.ts";
 import { tempFsStore } from "../support/stores.ts";
 import { backedUpPv, makeClaimedPv, type ProviderFixture, type PvKind, roundTrip } from "./roundtrip.ts";
@@ -220,6 +222,49 @@ describe("aws volume snapshotter against moto", () => {
         (pvc.status as { phase?: string } | undefined)?.phase === "Bound"
       );
     });
+  });
+
+  test("volumeFromSnapshot() whose PV and claim creates lose their answers: one PV and one claim, adopted", async () => {
+    const admin = await connectTest();
+    const ns = await makeNamespace(admin, "snap-lost");
+    const pvName = `pv-${ns}`;
+    await makeClaimedPv(admin, ns, pvName, await awsFixture().makeVolume("csi", ns));
+    const taken = await snapshot({
+      cluster: admin,
+      location,
+      persistentVolumeClaim: { namespace: ns, name: "data" },
+    });
+    const copy = `${pvName}-copy`;
+    onCleanup(() => admin.delete("persistentvolumes", copy).catch(() => undefined));
+    // the apiserver creates the PV and the claim, but neither answer arrives
+    const lose = new Set(["/api/v1/persistentvolumes", `/api/v1/namespaces/${ns}/persistentvolumeclaims`]);
+    const { kubeconfig, seen } = await startLossyProxy((req) => {
+      const path = (req.url ?? "").split("?")[0]!;
+      if (req.method !== "POST" || !lose.has(path)) return "forward";
+      lose.delete(path);
+      return "lose-response";
+    });
+    const cluster = await connect({ kubeconfig, retry: { baseDelayMs: 20 } });
+    onCleanup(() => cluster.close());
+    const made = await volumeFromSnapshot({
+      cluster,
+      location,
+      snapshot: taken,
+      persistentVolumeName: copy,
+      persistentVolumeClaim: { namespace: ns, name: "data-copy" },
+    });
+    assert.equal(made.persistentVolume.metadata?.name, copy);
+    assert.equal(made.persistentVolumeClaim?.metadata?.name, "data-copy");
+    assert.deepEqual(
+      seen.filter((r) => r.plan === "lose-response").map((r) => r.url.split("?")[0]),
+      ["/api/v1/persistentvolumes", `/api/v1/namespaces/${ns}/persistentvolumeclaims`],
+      "both answers were lost",
+    );
+    assert.equal(seen.filter((r) => r.method === "POST").length, 2, "neither create was repeated");
+    const claims = await admin.list("persistentvolumeclaims", { namespace: ns });
+    assert.deepEqual(claims.map((c) => c.metadata?.name).sort(), ["data", "data-copy"]);
+    const handle = (made.persistentVolume.spec as { csi: { volumeHandle: string } }).csi.volumeHandle;
+    assert.equal(handle, made.volumeId);
   });
 
   test("config errors name the location and what to fix, before any backup starts", async () => {
