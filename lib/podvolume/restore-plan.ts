@@ -5,6 +5,7 @@
 import type { KubeObject } from "../kube/types.ts";
 import { openCatalog } from "../store/catalog.ts";
 import { nullIfNotFound, type ObjectStore } from "../store/object-store.ts";
+import { checkRecordList } from "../util/record-list.ts";
 import type { PodVolumeBackupRecord } from "./records.ts";
 
 /** Pod annotations of Velero ≤ 1.0 / Ark that named restic snapshots per volume. */
@@ -16,13 +17,15 @@ export interface PendingVolume {
   readonly snapshotId: string;
 }
 
-/** Reads `<backup>-podvolumebackups.json.gz` (`null` or absent: none). */
+/** Reads `<backup>-podvolumebackups.json.gz` (`null` or absent: none); a FormatError unless it is a list of objects. */
 export const readPodVolumeBackups = async (
   store: ObjectStore,
   backupName: string,
 ): Promise<PodVolumeBackupRecord[]> => {
-  const records = openCatalog(store).getBackupJson<PodVolumeBackupRecord[]>(backupName, "podVolumeBackups");
-  return (await nullIfNotFound(records)) ?? [];
+  const read = openCatalog(store).getBackupJson<PodVolumeBackupRecord[]>(backupName, "podVolumeBackups");
+  const records = (await nullIfNotFound(read)) ?? [];
+  checkRecordList(backupName, "podvolumebackups.json.gz", "PodVolumeBackups", records);
+  return records;
 };
 
 const NON_RESTORABLE = ["projected", "downwardAPI"];

@@ -21,7 +21,6 @@ import { createNamespaceEnsurer } from "./namespaces.ts";
 import type { RestoreOptions } from "./options.ts";
 import { restoreInOrder } from "./passes.ts";
 import { createPodVolumeRestorer } from "./pod-volumes.ts";
-import { checkRecordList } from "./record-files.ts";
 import { resolveRestoreOptions, TERMINATING_TIMEOUT_MS } from "./resolve.ts";
 import {
   createRestoredResourceList,
@@ -104,11 +103,9 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
     const spec = { backupName, ...resolved.spec };
     const info: RestoreInfo = { name, backupName, namespaceMapping: mapping, spec };
     // file-system restore of pod volumes: the action adds `restore-wait`, finish() restores the data
-    const podVolumeRecords = await readPodVolumeBackups(store, backupName);
-    checkRecordList(backupName, "podvolumebackups.json.gz", "PodVolumeBackups", podVolumeRecords);
     const podVolumes = createPodVolumeRestorer({
       cluster,
-      records: podVolumeRecords,
+      records: await readPodVolumeBackups(store, backupName),
       options: resolved.podVolumes && (await normalizePodVolumeOptions(resolved.podVolumes, store)),
       restore: { name, uid },
       log,
@@ -128,9 +125,6 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
       discovery,
     );
     const volumeRecords = await readVolumeRecords(catalog, backupName);
-    checkRecordList(backupName, "volumesnapshots.json.gz", "volume snapshots", volumeRecords.snapshots);
-    if (volumeRecords.volumeInfo !== null)
-      checkRecordList(backupName, "volumeinfo.json.gz", "volume infos", volumeRecords.volumeInfo);
     const archive = await extractArchive(await catalog.getBackupContents(backupName), {
       ...resolved.archiveLimits,
       signal,

@@ -1,8 +1,9 @@
 /**
- * The record files a restore reads beside the archive (`<backup>-podvolumebackups.json.gz`,
+ * The record files beside a backup's archive (`<backup>-podvolumebackups.json.gz`,
  * `-volumesnapshots.json.gz`, `-volumeinfo.json.gz`) must be what their names say: a list of objects.
- * Anything else is a corrupt backup, refused before anything is restored, as Velero refuses a restore
- * whose records it cannot decode — rather than failing items later with a JavaScript error.
+ * Their readers check it, so anything else is a corrupt backup that a restore refuses before anything
+ * is restored (as Velero refuses a restore whose records it cannot decode) and a delete refuses before
+ * anything is deleted — rather than either failing later with a JavaScript error.
  */
 import { describeValue, FormatError } from "../errors.ts";
 import { isRecord } from "../util/is-record.ts";
@@ -18,7 +19,7 @@ export const checkRecordList = (backupName: string, suffix: string, what: string
       })();
   if (problem !== undefined) {
     throw new FormatError(
-      `backup "${backupName}": ${file} is not a list of ${what} (${problem}); the backup is corrupt — restore another backup, or remove the file if the backup has no ${what}`,
+      `backup "${backupName}": ${file} is not a list of ${what} (${problem}); the backup is corrupt — use another backup, or remove the file if the backup has no ${what}`,
     );
   }
 };
