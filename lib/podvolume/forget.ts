@@ -71,14 +71,12 @@ export const backupPodVolumeSnapshots = async (
   const progress = await openCatalog(store).getBackupProgress(name);
   const byNamespace = new Map<string, string[]>();
   const foreign: string[] = [];
-  let count = 0;
   for (const entry of progress?.podVolumes ?? []) {
     for (const id of entry.snapshotIDs) addId(byNamespace, entry.namespace, id);
   }
   for (const record of records) {
     const id = record.status?.snapshotID;
     if (!id) continue;
-    count++;
     const namespace = record.spec?.pod?.namespace ?? "";
     const uploader = (record.spec as { uploaderType?: string } | undefined)?.uploaderType || "restic";
     if (uploader !== "restic") {
@@ -87,7 +85,7 @@ export const backupPodVolumeSnapshots = async (
     }
     addId(byNamespace, namespace, id);
   }
-  count = [...byNamespace.values()].reduce((n, ids) => n + ids.length, 0) + foreign.length;
+  const count = [...byNamespace.values()].reduce((n, ids) => n + ids.length, 0) + foreign.length;
   const namespaces = (progress?.podVolumes ?? []).map((p) => p.namespace);
   return {
     byNamespace,
