@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { backup, connect, restore } from "../../lib/index.ts";
 import { onCleanup } from "../support/cleanup.ts";
-import { startLossyProxy } from "../support/flaky-proxy.ts";
+import { loseFirstPostTo, startLossyProxy } from "../support/flaky-proxy.ts";
 import { connectTest, makeNamespace, uniqueSuffix } from "../support/kube.ts";
 import { tempFsStore } from "../support/stores.ts";
 
@@ -33,13 +33,9 @@ describe("restore when the apiserver's answer to a create is lost", () => {
     const target = `${ns}-r`;
     onCleanup(() => admin.delete("namespaces", target).catch(() => undefined));
     // the apiserver creates the target namespace and the Service, but their answers never arrive
-    const lose = new Set([`/api/v1/namespaces`, `/api/v1/namespaces/${target}/services`]);
-    const { kubeconfig, seen } = await startLossyProxy((req) => {
-      const path = (req.url ?? "").split("?")[0]!;
-      if (req.method !== "POST" || !lose.has(path)) return "forward";
-      lose.delete(path);
-      return "lose-response";
-    });
+    const { kubeconfig, seen } = await startLossyProxy(
+      loseFirstPostTo([`/api/v1/namespaces`, `/api/v1/namespaces/${target}/services`]),
+    );
     const cluster = await connect({ kubeconfig, retry: { baseDelayMs: 20 } });
     onCleanup(() => cluster.close());
 

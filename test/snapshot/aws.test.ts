@@ -31,7 +31,7 @@ import { createAwsSnapshotter } from "../../lib/snapshot/providers/aws.ts";
 import { onCleanup } from "../support/cleanup.ts";
 import { testEnv } from "../support/env.ts";
 import { eventually } from "../support/fixtures.ts";
-import { startLossyProxy } from "../support/flaky-proxy.ts";
+import { loseFirstPostTo, startLossyProxy } from "../support/flaky-proxy.ts";
 import { connectTest, makeNamespace } from "../support/kube.ts";
 import { tempFsStore } from "../support/stores.ts";
 import { backedUpPv, makeClaimedPv, type ProviderFixture, type PvKind, roundTrip } from "./roundtrip.ts";
@@ -237,13 +237,9 @@ describe("aws volume snapshotter against moto", () => {
     const copy = `${pvName}-copy`;
     onCleanup(() => admin.delete("persistentvolumes", copy).catch(() => undefined));
     // the apiserver creates the PV and the claim, but neither answer arrives
-    const lose = new Set(["/api/v1/persistentvolumes", `/api/v1/namespaces/${ns}/persistentvolumeclaims`]);
-    const { kubeconfig, seen } = await startLossyProxy((req) => {
-      const path = (req.url ?? "").split("?")[0]!;
-      if (req.method !== "POST" || !lose.has(path)) return "forward";
-      lose.delete(path);
-      return "lose-response";
-    });
+    const { kubeconfig, seen } = await startLossyProxy(
+      loseFirstPostTo(["/api/v1/persistentvolumes", `/api/v1/namespaces/${ns}/persistentvolumeclaims`]),
+    );
     const cluster = await connect({ kubeconfig, retry: { baseDelayMs: 20 } });
     onCleanup(() => cluster.close());
     const made = await volumeFromSnapshot({

@@ -28,6 +28,17 @@ export interface ProxiedRequest {
   status?: number | undefined;
 }
 
+/** A plan that loses the answer of the first POST to each of `paths` (query ignored) and forwards the rest. */
+export const loseFirstPostTo = (paths: readonly string[]) => {
+  const lose = new Set(paths);
+  return (req: http.IncomingMessage): LossPlan => {
+    const path = (req.url ?? "").split("?")[0]!;
+    if (req.method !== "POST" || !lose.has(path)) return "forward";
+    lose.delete(path);
+    return "lose-response";
+  };
+};
+
 /**
  * Starts the lossy proxy; `plan` decides per request (n counts requests from 0). Returns a kubeconfig
  * for it (admin token) and the requests it saw.
