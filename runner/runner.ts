@@ -290,7 +290,8 @@ export const startRunner = async (options: RunnerOptions): Promise<Runner> => {
         await leader.stop({ release: true });
         await probes.close();
         await report?.cleanup();
-        releaseExitGuard();
+        // the exit guard stays installed: a script's detached callback (a timer its last run left) can
+        // still fire after this, and its process.exit must not replace the runner's exit code
         log.info("runner stopped");
       })();
       return stopping;
