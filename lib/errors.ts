@@ -23,6 +23,8 @@ export type StowageErrorCode =
   | "ERR_INVALID"
   | "ERR_STORE"
   | "ERR_FORMAT"
+  | "ERR_EXEC"
+  | "ERR_EXEC_TIMEOUT"
   | "ERR_ABORTED";
 
 /** Base class of every error Stowage throws on purpose. */
