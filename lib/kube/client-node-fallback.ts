@@ -61,7 +61,8 @@ export const clientNodeAuth = async (
   return {
     async apply() {
       const opts: { headers?: OutgoingHttpHeaders; agent?: unknown } = {};
-      await kc.applyToHTTPSOptions(opts);
+      // client-node types its argument as https or ws options; only headers and agent are read back
+      await kc.applyToHTTPSOptions(opts as Parameters<typeof kc.applyToHTTPSOptions>[0]);
       return {
         headers: opts.headers ?? {},
         agent: cluster.proxyUrl ? (opts.agent as Agent | undefined) : undefined,

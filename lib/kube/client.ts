@@ -2,6 +2,8 @@ import { ValidationError } from "../errors.ts";
 import type { LoadedConfig } from "./config.ts";
 import { type ApiResource, type Discovery, discover } from "./discovery.ts";
 import { KubeApiError } from "./errors.ts";
+import { runExec } from "./exec.ts";
+import type { ExecOptions, ExecResult } from "./exec-types.ts";
 import type { Limiter } from "./limiter.ts";
 import type { KubeRequest, Transport } from "./transport.ts";
 import type { KubeObject, ListPage } from "./types.ts";
@@ -297,6 +299,19 @@ export class Cluster {
       signal: options.signal,
     });
     return parse(response.body);
+  }
+
+  /**
+   * Runs a command in a container of a running pod, over the apiserver's `pods/exec` subresource
+   * (WebSocket, `v5.channel.k8s.io`, falling back to `v4.channel.k8s.io`). Output streams to
+   * `onStdout`/`onStderr` as it arrives; a non-zero exit code is returned, not thrown.
+   * @throws ExecTimeoutError after `timeoutMs`; AbortError on `signal`; NotFoundError for a missing pod;
+   *   ExecError when the container does not exist or the stream cannot be opened.
+   */
+  exec(options: ExecOptions): Promise<ExecResult> {
+    const readPod = (namespace: string, name: string) =>
+      this.tryGet("pods", name, { namespace, ...(options?.signal ? { signal: options.signal } : {}) });
+    return runExec(this.#config, this.#transport, readPod, options);
   }
 
   /** Releases pooled connections; the process can then exit promptly. */

@@ -26,6 +26,7 @@ export {
   type StatusCause,
   UnauthorizedError,
 } from "./errors.ts";
+export { ExecError, type ExecOptions, type ExecResult, ExecTimeoutError } from "./exec-types.ts";
 export { createLimiter, type Limiter } from "./limiter.ts";
 export type { RetryOptions } from "./retry.ts";
 export type { KubeRequest, KubeResponse, RetryEvent } from "./transport.ts";

@@ -76,6 +76,12 @@ export interface TransportOptions {
 
 export interface Transport {
   request(req: KubeRequest): Promise<KubeResponse>;
+  /** Credentials (headers and TLS agent) for a streaming connection such as exec's WebSocket. */
+  streamAuth(): Promise<RequestAuth>;
+  /** A streaming connection was refused with 401: forget cached credentials; true when a retry may work. */
+  streamRejected(): boolean;
+  /** The configuration error a TLS failure means, if it means one. */
+  tlsProblem(error: unknown): Error | undefined;
   /** Releases pooled connections. */
   close(): void;
 }
@@ -238,6 +244,9 @@ export const createTransport = (options: TransportOptions): Transport => {
         );
       }
     },
+    streamAuth: () => auth.prepare(),
+    streamRejected: () => auth.rejected(),
+    tlsProblem: (error) => tlsProblem(config, error),
     close() {
       auth.close();
     },
