@@ -16,6 +16,8 @@ import { onCleanup } from "../support/cleanup.ts";
 export const DEPLOY = join(repoRoot, "runner", "deploy");
 /** The opt-in overlay that adds the restore role. */
 export const RESTORE_OVERLAY = join(DEPLOY, "restore");
+/** The opt-in overlay that lets the runner exec backup hooks. */
+export const HOOKS_OVERLAY = join(DEPLOY, "hooks");
 
 /**
  * The objects of the kustomization in `dir`, in `resources` order. Only `resources` is supported: a

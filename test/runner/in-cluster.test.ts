@@ -18,15 +18,25 @@ import { testEnv } from "../support/env.ts";
 import { connectTest, makeNamespace, uniqueSuffix } from "../support/kube.ts";
 import { createRunningPod, type NodePlayer, podOnNode, startNodePlayer } from "../support/node-player.ts";
 import { freePort, waitUntil } from "../support/processes.ts";
-import { type Access, applyObjects, canI, DEPLOY, kustomize, RESTORE_OVERLAY, relocate } from "./deploy.ts";
+import {
+  type Access,
+  applyObjects,
+  canI,
+  DEPLOY,
+  HOOKS_OVERLAY,
+  kustomize,
+  RESTORE_OVERLAY,
+  relocate,
+} from "./deploy.ts";
 
 const key = (o: KubeObject) => `${o.kind}/${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
 
-/** The objects the restore overlay adds to the default kustomization. */
-const restoreExtras = (): KubeObject[] => {
+/** The objects an overlay adds to the default kustomization. */
+const overlayExtras = (overlay: string): KubeObject[] => {
   const base = new Set(kustomize(DEPLOY).map(key));
-  return kustomize(RESTORE_OVERLAY).filter((o) => !base.has(key(o)));
+  return kustomize(overlay).filter((o) => !base.has(key(o)));
 };
+const restoreExtras = (): KubeObject[] => overlayExtras(RESTORE_OVERLAY);
 
 /** runner/deploy (default kustomization) in a namespace of its own: the namespace and the suffix. */
 const deployRelocated = () => {
@@ -134,6 +144,35 @@ describe("runner/deploy roles (real RBAC authorizer)", () => {
       "delete pods (default)": false,
       "create pods/exec (default)": true,
     });
+  });
+
+  test("can-i: the hooks overlay adds pods/exec and nothing else", async () => {
+    const admin = await connectTest();
+    const { namespace, suffix } = deployRelocated();
+    await applyObjects(admin, relocate(kustomize(DEPLOY), namespace, suffix));
+    const runner = `system:serviceaccount:${namespace}:stowage-runner`;
+    const exec: Access = { verb: "create", resource: "pods", subresource: "exec", namespace: "default" };
+    const others: Record<string, Access> = {
+      "create pods (default)": { verb: "create", resource: "pods", namespace: "default" },
+      "create pods/attach (default)": {
+        verb: "create",
+        resource: "pods",
+        subresource: "attach",
+        namespace: "default",
+      },
+      "create namespaces": { verb: "create", resource: "namespaces" },
+      "update configmaps (runner namespace)": { verb: "update", resource: "configmaps", namespace },
+    };
+    assert.equal(await canI(admin, runner, exec), false);
+    const extras = overlayExtras(HOOKS_OVERLAY);
+    assert.deepEqual(extras.map(key).sort(), [
+      "ClusterRole//stowage-hooks",
+      "ClusterRoleBinding//stowage-hooks",
+    ]);
+    await applyObjects(admin, relocate(extras, namespace, suffix));
+    await waitUntil("the hooks binding to take effect", () => canI(admin, runner, exec));
+    for (const [name, access] of Object.entries(others))
+      assert.equal(await canI(admin, runner, access), false, `${name} with the hooks overlay`);
   });
 });
 
