@@ -14,7 +14,8 @@ export type Component =
   | "MINIO"
   | "RESTIC"
   | "MOTO_SERVER"
-  | "GO_TAR_READER";
+  | "GO_TAR_READER"
+  | "KUBELET_STREAMING";
 
 const DISPLAY: Record<Component, string> = {
   KUBE_APISERVER: "kube-apiserver",
@@ -25,6 +26,7 @@ const DISPLAY: Record<Component, string> = {
   RESTIC: "restic",
   MOTO_SERVER: "moto server",
   GO_TAR_READER: "go-tar-reader (Go's gzip + tar readers)",
+  KUBELET_STREAMING: "kubelet-streaming (the harness node's exec endpoint)",
 };
 
 let cached: Record<string, string> | undefined;

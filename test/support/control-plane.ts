@@ -1,9 +1,38 @@
+import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import { join } from "node:path";
 import { requireBinary } from "./binaries.ts";
 import { freePort, type Started, type Supervisor, waitUntil } from "./processes.ts";
+
+/**
+ * The credentials of the kubelet side of `pods/exec`: the apiserver presents a client certificate
+ * signed by `caFile` to kubelets and verifies their serving certificates against the same CA.
+ */
+export interface KubeletPki {
+  /** PEM CA that signed both the kubelet serving certificate and the apiserver's client certificate. */
+  readonly caFile: string;
+  /** The kubelet serving certificate (IP SAN 127.0.0.1) and its key. */
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+export interface ControlPlaneOptions {
+  /**
+   * Give the apiserver kubelet client credentials (`--kubelet-client-certificate`, `-key`,
+   * `--kubelet-certificate-authority`), so `pods/exec` reaches the harness node's streaming endpoint
+   * (test/support/node-player.ts). Needs the `kubelet-streaming` component of `scripts/setup`, which
+   * generates the PKI.
+   * @default false
+   */
+  readonly kubeletStreaming?: boolean;
+}
+
+const kubeletPkis = new Map<string, KubeletPki>();
+
+/** The kubelet PKI of a control plane started in this process, by its `server` URL. */
+export const kubeletPkiOf = (server: string): KubeletPki | undefined => kubeletPkis.get(server);
 
 /** A running etcd + kube-apiserver + kube-controller-manager on loopback ports. */
 export interface ControlPlane {
@@ -18,6 +47,8 @@ export interface ControlPlane {
   /** PEM CA bundle that verifies the apiserver's serving certificate. */
   readonly caFile: string;
   readonly etcdUrl: string;
+  /** Present when started with `kubeletStreaming`: what the harness node serves exec with. */
+  readonly kubelet?: KubeletPki;
   /** Milliseconds from the first spawn until the API answered and the controllers ran. */
   readonly startupMs: number;
   readonly processes: readonly Started[];
@@ -65,8 +96,13 @@ const getJson = (url: string, token: string, ca: Buffer): Promise<{ status: numb
  * in `dir`, registered with `supervisor` for teardown. Resolves once the apiserver is ready, the
  * `default` namespace exists and the controller-manager has created its `default` ServiceAccount.
  */
-export const startControlPlane = async (supervisor: Supervisor, dir: string): Promise<ControlPlane> => {
+export const startControlPlane = async (
+  supervisor: Supervisor,
+  dir: string,
+  options: ControlPlaneOptions = {},
+): Promise<ControlPlane> => {
   const etcdBin = requireBinary("ETCD");
+  const streamingBin = options.kubeletStreaming ? requireBinary("KUBELET_STREAMING") : undefined;
   const apiserverBin = requireBinary("KUBE_APISERVER");
   const kcmBin = requireBinary("KUBE_CONTROLLER_MANAGER");
   const began = Date.now();
@@ -88,6 +124,25 @@ export const startControlPlane = async (supervisor: Supervisor, dir: string): Pr
     join(dir, "tokens.csv"),
     `${adminToken},stowage-admin,stowage-admin-uid,"system:masters"\n${limitedToken},stowage-limited,stowage-limited-uid,""\n`,
   );
+
+  let kubelet: KubeletPki | undefined;
+  const kubeletFlags: string[] = [];
+  if (streamingBin) {
+    const kubeletPkiDir = join(pki, "kubelet");
+    execFileSync(streamingBin, ["pki", kubeletPkiDir], { stdio: ["ignore", "ignore", "pipe"] });
+    kubelet = {
+      caFile: join(kubeletPkiDir, "ca.crt"),
+      certFile: join(kubeletPkiDir, "kubelet.crt"),
+      keyFile: join(kubeletPkiDir, "kubelet.key"),
+    };
+    kubeletFlags.push(
+      `--kubelet-client-certificate=${join(kubeletPkiDir, "apiserver-kubelet-client.crt")}`,
+      `--kubelet-client-key=${join(kubeletPkiDir, "apiserver-kubelet-client.key")}`,
+      // verify the kubelet's serving certificate, as production should
+      `--kubelet-certificate-authority=${kubelet.caFile}`,
+      "--kubelet-preferred-address-types=InternalIP",
+    );
+  }
 
   const etcdUrl = `http://127.0.0.1:${etcdClient}`;
   const etcd = supervisor.start("etcd", etcdBin, [
@@ -123,6 +178,7 @@ export const startControlPlane = async (supervisor: Supervisor, dir: string): Pr
     "--authorization-mode=RBAC",
     "--allow-privileged=true",
     "--profiling=false",
+    ...kubeletFlags,
     "--v=1",
   ]);
   const caFile = join(pki, "apiserver.crt");
@@ -176,6 +232,7 @@ export const startControlPlane = async (supervisor: Supervisor, dir: string): Pr
         .status === 200,
     { process: kcm, timeoutMs: 60_000, intervalMs: 250 },
   );
+  if (kubelet) kubeletPkis.set(server, kubelet);
   return {
     server,
     kubeconfig,
@@ -183,6 +240,7 @@ export const startControlPlane = async (supervisor: Supervisor, dir: string): Pr
     adminToken,
     caFile,
     etcdUrl,
+    ...(kubelet ? { kubelet } : {}),
     startupMs: Date.now() - began,
     processes: [etcd, apiserver, kcm],
   };

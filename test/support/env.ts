@@ -29,7 +29,7 @@ export const startEnv = async (options: { log?: (line: string) => void } = {}): 
   const began = Date.now();
   try {
     const [kube, minio, moto] = await Promise.all([
-      startControlPlane(supervisor, dir),
+      startControlPlane(supervisor, dir, { kubeletStreaming: true }),
       startMinioServer(supervisor, dir),
       startMoto(supervisor),
     ]);

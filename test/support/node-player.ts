@@ -26,6 +26,18 @@
  * - the outcome goes back through the real apiserver (`pods/status`): phase, container states, exit
  *   codes and the termination message file's content. The real kube-controller-manager then completes
  *   or fails Jobs itself;
+ * - it plays the kubelet's streaming endpoint, so `pods/exec` goes through the real apiserver exactly
+ *   as in production: the Node advertises `InternalIP 127.0.0.1` and `daemonEndpoints.kubeletEndpoint`,
+ *   where `kubelet-streaming` (test/support/kubelet-streaming, Kubernetes' own remotecommand server)
+ *   serves `/exec/<namespace>/<pod>/<container>` over TLS, requiring the apiserver's kubelet client
+ *   certificate. Each exec runs as a LOCAL PROCESS in the pod's mapped directories (its command,
+ *   env and `workingDir` rewritten as for a run container) — also for containers reported running
+ *   without running (nginx, postgres: the host's sh, echo, sleep run instead). Every exec is recorded
+ *   in `execs`. When the apiserver drops the stream (it does when its client's connection drops; after
+ *   a graceful WebSocket close it keeps streaming until the command ends, as in production) or the
+ *   pod is deleted, the command is killed with its process group;
+ * - running pods get `Ready`/`ContainersReady` conditions and ready container statuses, unless a test
+ *   holds them not ready (`holdNotReady`/`release`, or the annotation `test.stowage.dev/not-ready`);
  * - pods being deleted are finished off (`gracePeriodSeconds: 0`), as a kubelet confirms deletion;
  * - with `schedule`, it also binds the unscheduled pods of those namespaces to itself (the harness
  *   plays the scheduler, as restored pods lose their `nodeName`).
@@ -33,12 +45,16 @@
  * Tests that rely on it say "(harness plays the node)" in their names.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Cluster, KubeObject } from "../../lib/index.ts";
 import { ConflictError, isNotFound } from "../../lib/index.ts";
+import { requireBinary } from "./binaries.ts";
+import { type KubeletPki, kubeletPkiOf } from "./control-plane.ts";
 import { uniqueSuffix } from "./kube.ts";
 
 export interface NodePlayerOptions {
@@ -63,6 +79,34 @@ export interface NodePlayerOptions {
   readonly schedule?: readonly string[];
   /** @default 200 */
   readonly pollMs?: number;
+  /**
+   * The kubelet PKI to serve `pods/exec` with; `false` serves none (exec on this node then fails).
+   * @default the PKI of the control plane at `cluster.server`, when started with `kubeletStreaming`
+   * (in this process, or the shared test env's)
+   */
+  readonly kubelet?: KubeletPki | false;
+}
+
+/** One `pods/exec` the harness node ran (or refused), in the order they arrived. */
+export interface ExecRecord {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container: string;
+  /** The command as the client sent it (before path rewriting). */
+  readonly command: readonly string[];
+  /** The command line that ran locally, after path rewriting; empty when refused. */
+  readonly argv: readonly string[];
+  /** undefined while running, or when it could not start. */
+  exitCode?: number | undefined;
+  /**
+   * The process group was killed before the command ended: its connection from the apiserver dropped
+   * (the client's connection dropped), or its pod was deleted.
+   */
+  killed: boolean;
+  /** Why it was refused or could not start. */
+  error?: string;
+  readonly startedAt: number;
+  finishedAt?: number;
 }
 
 /** One container the harness executed. */
@@ -85,8 +129,50 @@ export interface NodePlayer {
   readonly executed: readonly ExecutedContainer[];
   /** The last 64 KiB of output (stdout and stderr) of a container of a pod, running or finished. */
   logs(namespace: string, pod: string, container: string): string;
+  /** Every `pods/exec` that reached this node, refused ones included. */
+  readonly execs: readonly ExecRecord[];
+  /** The port of the streaming endpoint (`daemonEndpoints.kubeletEndpoint.Port`); 0 when none. */
+  readonly kubeletPort: number;
+  /**
+   * Keeps a pod (by name, existing or not yet) reported not ready — Running, but without `Ready`
+   * and with unready containers — until `release`.
+   */
+  holdNotReady(namespace: string, pod: string): void;
+  /** Lets a pod held by `holdNotReady` become ready (within a poll interval). */
+  release(namespace: string, pod: string): void;
   stop(): Promise<void>;
 }
+
+/** A pod with this annotation set to "true" is kept not ready while it has it. */
+export const NOT_READY_ANNOTATION = "test.stowage.dev/not-ready";
+
+/** The kubelet PKI of the control plane at `server`: started in this process or the shared test env's. */
+const defaultKubeletPki = (server: string): KubeletPki | undefined => {
+  const own = kubeletPkiOf(server);
+  if (own) return own;
+  const file = process.env.STOWAGE_TEST_ENV;
+  if (!file || !existsSync(file)) return undefined;
+  const env = JSON.parse(readFileSync(file, "utf8")) as { kube?: { server?: string; kubelet?: KubeletPki } };
+  return env.kube?.server === server ? env.kube.kubelet : undefined;
+};
+
+const PATH_DELIMITERS = "\\s='\"`:;|&<>(),";
+
+/**
+ * Rewrites container paths to local ones: every occurrence of a mount path at path boundaries — the
+ * whole value, a prefix (`/data/f`), or inside it (`sh -c "echo x > /data/f"`, `--out=/data`).
+ */
+const pathMapper = (mounts: ReadonlyArray<readonly [string, string]>): ((value: string) => string) => {
+  const usable = mounts.filter(([from]) => from !== "").sort(([a], [b]) => b.length - a.length);
+  if (usable.length === 0) return (value) => value;
+  const targets = new Map(usable.map(([from, to]) => [from, to]));
+  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pattern = new RegExp(
+    `(^|[${PATH_DELIMITERS}])(${usable.map(([from]) => literal(from)).join("|")})(?=$|[/${PATH_DELIMITERS}])`,
+    "g",
+  );
+  return (value) => value.replace(pattern, (_, before: string, from: string) => before + targets.get(from));
+};
 
 interface Container {
   name: string;
@@ -153,7 +239,60 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
   const output = new Map<string, string>();
   const started = new Set<string>();
   const processes = new Map<string, Set<ChildProcess>>();
+  const execs: ExecRecord[] = [];
+  /** The process group of each exec still running. */
+  const execPids = new Map<ExecRecord, number>();
+  /** The local directories of the volumes of each started pod, by uid. */
+  const podVolumes = new Map<string, Map<string, string>>();
+  const held = new Set<string>();
   let stopped = false;
+
+  // the kubelet's streaming endpoint: kubelet-streaming, asking this process how to run each exec
+  const pki = options.kubelet === false ? undefined : (options.kubelet ?? defaultKubeletPki(cluster.server));
+  let callback: Server | undefined;
+  let streaming: ChildProcess | undefined;
+  let kubeletPort = 0;
+  if (pki) {
+    callback = createServer((req, res) => {
+      serveCallback(req, res).catch((error: unknown) => {
+        res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify({ message: `harness node: ${(error as Error).message}` }));
+      });
+    });
+    await new Promise<void>((resolve) => callback!.listen(0, "127.0.0.1", resolve));
+    const callbackUrl = `http://127.0.0.1:${(callback.address() as AddressInfo).port}`;
+    streaming = spawn(
+      requireBinary("KUBELET_STREAMING"),
+      [
+        "serve",
+        `--cert=${pki.certFile}`,
+        `--key=${pki.keyFile}`,
+        `--client-ca=${pki.caFile}`,
+        `--callback=${callbackUrl}`,
+        "--listen=127.0.0.1:0",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let errors = "";
+    streaming.stderr?.on("data", (chunk: Buffer) => {
+      errors = (errors + chunk.toString()).slice(-4096);
+    });
+    kubeletPort = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString();
+        const line = out.split("\n")[0];
+        if (out.includes("\n") && line) {
+          streaming!.stdout?.off("data", onData);
+          resolve((JSON.parse(line) as { port: number }).port);
+        }
+      };
+      streaming!.stdout?.on("data", onData);
+      streaming!.once("exit", (code) =>
+        reject(new Error(`kubelet-streaming exited (code ${code}) before listening: ${errors}`)),
+      );
+    });
+  }
 
   const ready = () => ({
     type: "Ready",
@@ -181,6 +320,7 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
         { type: "InternalIP", address: "127.0.0.1" },
         { type: "Hostname", address: name },
       ],
+      ...(kubeletPort ? { daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } } } : {}),
       capacity: { cpu: "2", memory: "4Gi", pods: "110" },
       allocatable: { cpu: "2", memory: "4Gi", pods: "110" },
     },
@@ -412,6 +552,19 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
     return env;
   };
 
+  /** A container's mounts (container path → local path) and the termination message file. */
+  const containerMounts = (pod: KubeObject, container: Container, volumes: Map<string, string>) => {
+    const mounts: Array<[string, string]> = [];
+    for (const mount of container.volumeMounts ?? []) {
+      const dir = volumes.get(mount.name);
+      if (dir)
+        mounts.push([mount.mountPath.replace(/\/+$/, ""), mount.subPath ? join(dir, mount.subPath) : dir]);
+    }
+    const termination = join(scratch, `${pod.metadata?.uid ?? ""}-${container.name}-termination-log`);
+    mounts.push([container.terminationMessagePath ?? "/dev/termination-log", termination]);
+    return { mounts, termination, map: pathMapper(mounts) };
+  };
+
   /** Runs one container as a local process; resolves with its exit code and termination message. */
   const runContainer = async (
     pod: KubeObject,
@@ -420,22 +573,8 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
     init: boolean,
   ) => {
     const uid = pod.metadata?.uid ?? "";
-    const mounts: Array<[string, string]> = [];
-    for (const mount of container.volumeMounts ?? []) {
-      const dir = volumes.get(mount.name);
-      if (dir)
-        mounts.push([mount.mountPath.replace(/\/+$/, ""), mount.subPath ? join(dir, mount.subPath) : dir]);
-    }
-    const termination = join(scratch, `${uid}-${container.name}-termination-log`);
+    const { mounts, termination, map } = containerMounts(pod, container, volumes);
     writeFileSync(termination, "");
-    mounts.push([container.terminationMessagePath ?? "/dev/termination-log", termination]);
-    mounts.sort(([a], [b]) => b.length - a.length);
-    const map = (value: string) => {
-      for (const [from, to] of mounts) {
-        if (value === from || value.startsWith(`${from}/`)) return to + value.slice(from.length);
-      }
-      return value;
-    };
     // the pod's command and args are paths inside the container: map them; an image's entry point is a
     // path on this machine (e.g. the checkout under /tmp, which a /tmp mount would otherwise capture)
     const argv = container.command
@@ -513,10 +652,10 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
     }
   };
 
-  const running = (c: Container, startedAt: string) => ({
+  const running = (c: Container, startedAt: string, ready = true) => ({
     name: c.name,
     state: { running: { startedAt } },
-    ready: true,
+    ready,
     started: true,
     restartCount: 0,
     image: c.image ?? "",
@@ -540,10 +679,50 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
     imageID: "",
   });
 
+  const heldKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
+  /** Whether a running pod is to be reported ready now. */
+  const readyNow = (pod: KubeObject) =>
+    !held.has(heldKey(pod.metadata?.namespace ?? "", pod.metadata?.name ?? "")) &&
+    pod.metadata?.annotations?.[NOT_READY_ANNOTATION] !== "true";
+  const podConditions = (ready: boolean, reason?: string) => {
+    const at = now();
+    const readiness = ready
+      ? { status: "True" }
+      : { status: "False", reason: reason ?? "ContainersNotReady" };
+    return [
+      { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: at },
+      { type: "Initialized", status: "True", lastProbeTime: null, lastTransitionTime: at },
+      { type: "ContainersReady", ...readiness, lastProbeTime: null, lastTransitionTime: at },
+      { type: "Ready", ...readiness, lastProbeTime: null, lastTransitionTime: at },
+    ];
+  };
+  /** Pods reported Running whose readiness follows holds: uid → what was last reported. */
+  const readiness = new Map<
+    string,
+    { pod: KubeObject; ready: boolean; containerStatuses: Map<string, Record<string, unknown>> }
+  >();
+
+  /** Reports a running pod ready or not ready, as holds and its annotation say now. */
+  const reconcileReadiness = async (live: KubeObject) => {
+    const entry = readiness.get(live.metadata?.uid ?? "");
+    if (!entry) return;
+    const ready = readyNow(live);
+    if (ready === entry.ready) return;
+    entry.ready = ready;
+    for (const [key, status] of entry.containerStatuses)
+      if ((status.state as { running?: unknown }).running)
+        entry.containerStatuses.set(key, { ...status, ready });
+    await writeStatus(entry.pod, {
+      conditions: podConditions(ready),
+      containerStatuses: [...entry.containerStatuses.values()],
+    });
+  };
+
   /** Acts as the kubelet for one pod: volumes, init containers in order, then the containers. */
   const startPod = async (pod: KubeObject) => {
     const spec = pod.spec as PodSpec;
     const volumes = await setUpVolumes(pod);
+    podVolumes.set(pod.metadata?.uid ?? "", volumes);
     const runs = (c: Container) => options.runImages.includes(c.image ?? "");
     const base = { hostIP: "127.0.0.1", podIP: "127.0.0.1", startTime: now() };
     const initStatuses: unknown[] = [];
@@ -565,12 +744,18 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
       }
     }
     const startedAt = now();
-    const containerStatuses = new Map(spec.containers.map((c) => [c.name, running(c, startedAt) as unknown]));
+    const ready = readyNow(pod);
+    const containerStatuses = new Map(
+      spec.containers.map((c) => [c.name, running(c, startedAt, ready) as Record<string, unknown>]),
+    );
     const init = initStatuses.length ? { initContainerStatuses: initStatuses } : {};
+    const uid = pod.metadata?.uid ?? "";
+    readiness.set(uid, { pod, ready, containerStatuses });
     await writeStatus(pod, {
       ...base,
       ...init,
       phase: "Running",
+      conditions: podConditions(ready),
       containerStatuses: [...containerStatuses.values()],
     });
     const executable = spec.containers.filter(runs);
@@ -586,9 +771,93 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
         return outcome.exitCode;
       }),
     );
+    readiness.delete(uid);
     const phase = outcomes.every((code) => code === 0) ? "Succeeded" : "Failed";
-    await writeStatus(pod, { ...base, ...init, phase, containerStatuses: [...containerStatuses.values()] });
+    await writeStatus(pod, {
+      ...base,
+      ...init,
+      phase,
+      conditions: podConditions(false, "PodCompleted"),
+      containerStatuses: [...containerStatuses.values()],
+    });
   };
+
+  /**
+   * The streaming endpoint's questions: how to run an exec (`/resolve`: the pod must be bound to this
+   * node and started, the container one of its own), and how it ended (`/finished`).
+   */
+  async function serveCallback(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+    const reply = (status: number, payload: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(payload));
+    };
+    if (req.url === "/started") {
+      const record = execs[Number(body.id)];
+      if (record && typeof body.pid === "number") execPids.set(record, body.pid);
+      return reply(200, {});
+    }
+    if (req.url === "/finished") {
+      const record = execs[Number(body.id)];
+      if (record) {
+        record.exitCode = typeof body.exitCode === "number" && body.exitCode >= 0 ? body.exitCode : undefined;
+        record.killed ||= body.killed === true;
+        if (typeof body.error === "string" && body.error) record.error = body.error;
+        record.finishedAt = Date.now();
+        execPids.delete(record);
+      }
+      return reply(200, {});
+    }
+    if (req.url !== "/resolve") return reply(404, { message: `harness node: no callback ${req.url}` });
+    const namespace = String(body.namespace);
+    const podName = String(body.pod);
+    const containerName = String(body.container);
+    const command = (body.command as string[] | undefined) ?? [];
+    const record: ExecRecord = {
+      namespace,
+      pod: podName,
+      container: containerName,
+      command,
+      argv: [],
+      killed: false,
+      startedAt: Date.now(),
+    };
+    execs.push(record);
+    const refuse = (message: string) => {
+      record.error = message;
+      record.finishedAt = Date.now();
+      reply(404, { message });
+    };
+    const pod = await cluster.tryGet("pods", podName, { namespace });
+    if (!pod) return refuse(`pod ${namespace}/${podName} does not exist`);
+    const spec = pod.spec as PodSpec;
+    if (spec.nodeName !== name)
+      return refuse(`pod ${namespace}/${podName} is not bound to the harness node ${name}`);
+    const containers = [...spec.containers, ...(spec.initContainers ?? [])];
+    const container = containers.find((c) => c.name === containerName);
+    if (!container)
+      return refuse(
+        `container "${containerName}" not found in pod ${namespace}/${podName} (it has ${containers.map((c) => `"${c.name}"`).join(", ")})`,
+      );
+    const volumes = podVolumes.get(pod.metadata?.uid ?? "");
+    if (!volumes) return refuse(`pod ${namespace}/${podName} has not been started on the harness node yet`);
+    const { mounts, map } = containerMounts(pod, container, volumes);
+    const env = Object.fromEntries(
+      Object.entries(await resolveEnv(pod, container)).map(([k, v]) => [k, map(v)]),
+    );
+    const serviceAccount = mounts.find(([from]) => from === SERVICE_ACCOUNT_MOUNT);
+    if (serviceAccount) env.STOWAGE_SERVICEACCOUNT_DIR = serviceAccount[1];
+    const argv = command.map(map);
+    (record as { argv: readonly string[] }).argv = argv;
+    reply(200, {
+      id: String(execs.length - 1),
+      argv,
+      env,
+      cwd: container.workingDir ? map(container.workingDir) : scratch,
+    });
+  }
 
   const bind = async (pod: KubeObject) => {
     const ns = pod.metadata?.namespace ?? "";
@@ -617,6 +886,16 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
       const uid = pod.metadata?.uid ?? "";
       if (pod.metadata?.deletionTimestamp) {
         for (const child of processes.get(uid) ?? []) child.kill("SIGKILL");
+        // a container's end ends the commands exec'd into it
+        for (const [record, pid] of execPids) {
+          if (record.namespace !== pod.metadata?.namespace || record.pod !== pod.metadata?.name) continue;
+          record.killed = true;
+          try {
+            process.kill(-pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
         await cluster
           .delete("pods", pod.metadata?.name ?? "", {
             namespace: pod.metadata?.namespace,
@@ -627,7 +906,10 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
           });
         continue;
       }
-      if (started.has(uid)) continue;
+      if (started.has(uid)) {
+        await reconcileReadiness(pod);
+        continue;
+      }
       started.add(uid);
       startPod(pod).catch((error: unknown) => {
         process.stderr.write(
@@ -659,9 +941,19 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
     emptyDir: (podUid, volume) => kubeletPath(podUid, "volumes", "kubernetes.io~empty-dir", volume),
     executed,
     logs: (namespace, pod, container) => output.get(`${namespace}/${pod}/${container}`) ?? "",
+    execs,
+    kubeletPort,
+    holdNotReady: (namespace, pod) => void held.add(heldKey(namespace, pod)),
+    release: (namespace, pod) => void held.delete(heldKey(namespace, pod)),
     async stop() {
       stopped = true;
       await loop;
+      if (streaming && streaming.exitCode === null) {
+        const exited = new Promise((resolve) => streaming!.once("exit", resolve));
+        streaming.kill("SIGTERM"); // it kills the process groups of the execs still running
+        await exited;
+      }
+      await new Promise((resolve) => (callback ? callback.close(resolve) : resolve(undefined)));
       for (const set of processes.values()) for (const child of set) child.kill("SIGKILL");
       await cluster.delete("nodes", name).catch(() => undefined);
       await cluster

@@ -1,0 +1,205 @@
+// The harness node's kubelet streaming endpoint, exercised through the real kube-apiserver's
+// `pods/exec` with a raw WebSocket client speaking `v5.channel.k8s.io` (the apiserver translates it to
+// SPDY towards the node, as it does towards a kubelet). This tests the harness, not lib/.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import WebSocket from "ws";
+import type { Cluster, KubeObject } from "../../lib/index.ts";
+import { onCleanup } from "../support/cleanup.ts";
+import { testEnv } from "../support/env.ts";
+import { eventually } from "../support/fixtures.ts";
+import { connectTest, makeNamespace } from "../support/kube.ts";
+import { createRunningPod, type NodePlayer, podOnNode, startNodePlayer } from "../support/node-player.ts";
+
+interface Status {
+  status?: string;
+  reason?: string;
+  message?: string;
+  details?: { causes?: Array<{ reason?: string; message?: string }> };
+}
+
+interface Outcome {
+  stdout: string;
+  stderr: string;
+  /** The metav1.Status of the error channel (3); undefined when the stream ended without one. */
+  status?: Status;
+}
+
+const STDOUT = 1;
+const STDERR = 2;
+const ERROR = 3;
+
+/**
+ * Opens `pods/exec` for `command`; resolves when the apiserver closes the stream. `onOpen` gets the
+ * socket (a test may close it early). Rejects with the HTTP status and body when the upgrade is refused.
+ */
+const exec = async (
+  target: { namespace: string; pod: string; container?: string },
+  command: readonly string[],
+  onOpen?: (socket: WebSocket) => void,
+): Promise<Outcome> => {
+  const env = await testEnv();
+  const query = new URLSearchParams();
+  if (target.container) query.set("container", target.container);
+  for (const part of command) query.append("command", part);
+  query.set("stdout", "true");
+  query.set("stderr", "true");
+  const url = `${env.kube.server.replace(/^https/, "wss")}/api/v1/namespaces/${target.namespace}/pods/${target.pod}/exec?${query}`;
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, ["v5.channel.k8s.io"], {
+      ca: readFileSync(env.kube.caFile),
+      headers: { Authorization: `Bearer ${env.kube.adminToken}` },
+    });
+    const outcome: Outcome = { stdout: "", stderr: "" };
+    socket.on("open", () => onOpen?.(socket));
+    socket.on("message", (data: Buffer) => {
+      const channel = data[0];
+      const text = data.subarray(1).toString("utf8");
+      if (channel === STDOUT) outcome.stdout += text;
+      else if (channel === STDERR) outcome.stderr += text;
+      else if (channel === ERROR && text) outcome.status = JSON.parse(text) as Status;
+    });
+    socket.on("unexpected-response", (_req, res) => {
+      let body = "";
+      res.on("data", (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      res.on("end", () => reject(new Error(`HTTP ${res.statusCode}: ${body}`)));
+    });
+    socket.on("error", reject);
+    socket.on("close", () => resolve(outcome));
+  });
+};
+
+const exitCodeOf = (status: Status | undefined): number | undefined => {
+  if (status?.status === "Success") return 0;
+  const cause = status?.details?.causes?.find((c) => c.reason === "ExitCode");
+  return cause?.message === undefined ? undefined : Number(cause.message);
+};
+
+const setUp = async (): Promise<{ cluster: Cluster; namespace: string; node: NodePlayer }> => {
+  const cluster = await connectTest();
+  const namespace = await makeNamespace(cluster, "harness-exec");
+  const kubeletDir = mkdtempSync(join(tmpdir(), "stowage-kubelet-"));
+  const node = await startNodePlayer({ cluster, kubeletDir, runImages: [] });
+  onCleanup(async () => {
+    await node.stop();
+    rmSync(kubeletDir, { recursive: true, force: true });
+  });
+  return { cluster, namespace, node };
+};
+
+const conditionOf = (pod: KubeObject, type: string) =>
+  (pod.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions?.find(
+    (c) => c.type === type,
+  )?.status;
+
+describe("pods/exec through the real apiserver (harness plays the node)", () => {
+  it("streams stdout and stderr and reports exit codes through the status channel (harness plays the node)", async () => {
+    const { cluster, namespace, node } = await setUp();
+    await createRunningPod(cluster, podOnNode({ namespace, name: "web", node: node.name }));
+
+    const ok = await exec({ namespace, pod: "web" }, ["sh", "-c", "echo out; echo err >&2"]);
+    assert.equal(ok.stdout, "out\n");
+    assert.equal(ok.stderr, "err\n");
+    assert.equal(ok.status?.status, "Success");
+    assert.equal(exitCodeOf(ok.status), 0);
+
+    const failed = await exec({ namespace, pod: "web", container: "app" }, [
+      "sh",
+      "-c",
+      "echo no >&2; exit 3",
+    ]);
+    assert.equal(failed.stderr, "no\n");
+    assert.equal(failed.status?.status, "Failure");
+    assert.equal(failed.status?.reason, "NonZeroExitCode");
+    assert.equal(exitCodeOf(failed.status), 3);
+
+    const records = node.execs.filter((e) => e.pod === "web");
+    assert.deepEqual(
+      records.map((e) => [e.container, e.command.at(-1), e.exitCode, e.killed]),
+      [
+        ["app", "echo out; echo err >&2", 0, false],
+        ["app", "echo no >&2; exit 3", 3, false],
+      ],
+    );
+  });
+
+  it("runs the command in the pod's mapped directories: a path inside an argument reaches the volume (harness plays the node)", async () => {
+    const { cluster, namespace, node } = await setUp();
+    const pod = await createRunningPod(cluster, podOnNode({ namespace, name: "db", node: node.name }));
+
+    const wrote = await exec({ namespace, pod: "db" }, ["sh", "-c", "echo consistent > /mnt/data/marker"]);
+    assert.equal(wrote.status?.status, "Success", JSON.stringify(wrote));
+    const local = join(node.emptyDir(pod.metadata?.uid ?? "", "data"), "marker");
+    assert.equal(readFileSync(local, "utf8"), "consistent\n");
+
+    const read = await exec({ namespace, pod: "db" }, ["cat", "/mnt/data/marker"]);
+    assert.equal(read.stdout, "consistent\n");
+  });
+
+  it("refuses a container the pod does not have, and kills a command whose client's connection dropped (harness plays the node)", async () => {
+    const { cluster, namespace, node } = await setUp();
+    await createRunningPod(cluster, podOnNode({ namespace, name: "app", node: node.name }));
+
+    await assert.rejects(exec({ namespace, pod: "app", container: "nope" }, ["true"]), /HTTP 400.*nope/);
+    await assert.rejects(exec({ namespace, pod: "missing" }, ["true"]), /HTTP 404/);
+
+    // a client giving up (its timeout, an abort) drops the connection: the apiserver then ends the
+    // stream to the node, which kills the command
+    const gone = await exec({ namespace, pod: "app" }, ["sleep", "600"], (socket) => {
+      void eventually("the exec to reach the node", async () =>
+        node.execs.some((e) => e.pod === "app" && e.argv.length > 0),
+      ).then(() => socket.terminate());
+    });
+    assert.equal(gone.status, undefined);
+    const record = await eventually("the exec to be killed", async () =>
+      node.execs.find((e) => e.pod === "app" && e.finishedAt !== undefined),
+    );
+    assert.deepEqual([record.command, record.killed, record.exitCode], [["sleep", "600"], true, 137]);
+  });
+
+  it("ends the commands exec'd into a pod when the pod is deleted (harness plays the node)", async () => {
+    const { cluster, namespace, node } = await setUp();
+    await createRunningPod(cluster, podOnNode({ namespace, name: "doomed", node: node.name }));
+    const running = exec({ namespace, pod: "doomed" }, ["sh", "-c", "echo started; sleep 600"], () => {
+      void eventually("the exec to reach the node", async () =>
+        node.execs.some((e) => e.pod === "doomed" && e.argv.length > 0),
+      ).then(() => cluster.delete("pods", "doomed", { namespace }));
+    });
+    const outcome = await running;
+    assert.equal(outcome.stdout, "started\n");
+    assert.equal(exitCodeOf(outcome.status), 137);
+    const record = await eventually("the exec to end", async () =>
+      node.execs.find((e) => e.pod === "doomed" && e.finishedAt !== undefined),
+    );
+    assert.deepEqual([record.killed, record.exitCode], [true, 137]);
+  });
+
+  it("reports running pods ready, and a held pod not ready until released (harness plays the node)", async () => {
+    const { cluster, namespace, node } = await setUp();
+    node.holdNotReady(namespace, "held");
+    const held = await createRunningPod(cluster, podOnNode({ namespace, name: "held", node: node.name }));
+    const free = await createRunningPod(cluster, podOnNode({ namespace, name: "free", node: node.name }));
+    assert.equal(conditionOf(free, "Ready"), "True");
+    assert.equal(conditionOf(held, "Ready"), "False");
+    assert.equal(conditionOf(held, "ContainersReady"), "False");
+    assert.equal(
+      (held.status as { containerStatuses: Array<{ ready: boolean }> }).containerStatuses[0]?.ready,
+      false,
+    );
+
+    node.release(namespace, "held");
+    const released = await eventually("the released pod to be Ready", async () => {
+      const live = await cluster.get("pods", "held", { namespace });
+      return conditionOf(live, "Ready") === "True" && live;
+    });
+    assert.equal(
+      (released.status as { containerStatuses: Array<{ ready: boolean }> }).containerStatuses[0]?.ready,
+      true,
+    );
+  });
+});
