@@ -12,7 +12,13 @@ import { onCleanup } from "../support/cleanup.ts";
 import { testEnv } from "../support/env.ts";
 import { eventually } from "../support/fixtures.ts";
 import { connectTest, makeNamespace } from "../support/kube.ts";
-import { createRunningPod, type NodePlayer, podOnNode, startNodePlayer } from "../support/node-player.ts";
+import {
+  createRunningPod,
+  NOT_READY_ANNOTATION,
+  type NodePlayer,
+  podOnNode,
+  startNodePlayer,
+} from "../support/node-player.ts";
 
 interface Status {
   status?: string;
@@ -139,6 +145,18 @@ describe("pods/exec through the real apiserver (harness plays the node)", () => 
 
     const read = await exec({ namespace, pod: "db" }, ["cat", "/mnt/data/marker"]);
     assert.equal(read.stdout, "consistent\n");
+
+    // mount paths are rewritten at path boundaries only
+    const dir = node.emptyDir(pod.metadata?.uid ?? "", "data");
+    const echoed = await exec({ namespace, pod: "db" }, [
+      "echo",
+      "/mnt/data",
+      "--out=/mnt/data/x",
+      "/mnt/database",
+      "x/mnt/data",
+      "/srv:/mnt/data/y",
+    ]);
+    assert.equal(echoed.stdout, `${dir} --out=${dir}/x /mnt/database x/mnt/data /srv:${dir}/y\n`);
   });
 
   it("refuses a container the pod does not have, and kills a command whose client's connection dropped (harness plays the node)", async () => {
@@ -190,6 +208,27 @@ describe("pods/exec through the real apiserver (harness plays the node)", () => 
     assert.equal(
       (held.status as { containerStatuses: Array<{ ready: boolean }> }).containerStatuses[0]?.ready,
       false,
+    );
+
+    const annotated = await createRunningPod(
+      cluster,
+      podOnNode({
+        namespace,
+        name: "annotated",
+        node: node.name,
+        annotations: { [NOT_READY_ANNOTATION]: "true" },
+      }),
+    );
+    assert.equal(conditionOf(annotated, "Ready"), "False");
+    await cluster.request({
+      method: "PATCH",
+      path: `/api/v1/namespaces/${namespace}/pods/annotated`,
+      body: { metadata: { annotations: { [NOT_READY_ANNOTATION]: null } } },
+      contentType: "application/merge-patch+json",
+    });
+    await eventually(
+      "the annotated pod to be Ready once the annotation is gone",
+      async () => conditionOf(await cluster.get("pods", "annotated", { namespace }), "Ready") === "True",
     );
 
     node.release(namespace, "held");
