@@ -3,6 +3,7 @@
 // SPDY towards the node, as it does towards a kubelet). This tests the harness, not lib/.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -34,22 +35,26 @@ interface Outcome {
   status?: Status;
 }
 
+const STDIN = 0;
 const STDOUT = 1;
 const STDERR = 2;
 const ERROR = 3;
+/** v5: "the client closed this channel" (here stdin). */
+const CLOSE = 255;
 
 /**
  * Opens `pods/exec` for `command`; resolves when the apiserver closes the stream. `onOpen` gets the
  * socket (a test may close it early). Rejects with the HTTP status and body when the upgrade is refused.
  */
 const exec = async (
-  target: { namespace: string; pod: string; container?: string },
+  target: { namespace: string; pod: string; container?: string; stdin?: boolean },
   command: readonly string[],
   onOpen?: (socket: WebSocket) => void,
 ): Promise<Outcome> => {
   const env = await testEnv();
   const query = new URLSearchParams();
   if (target.container) query.set("container", target.container);
+  if (target.stdin) query.set("stdin", "true");
   for (const part of command) query.append("command", part);
   query.set("stdout", "true");
   query.set("stderr", "true");
@@ -132,6 +137,40 @@ describe("pods/exec through the real apiserver (harness plays the node)", () => 
         ["app", "echo no >&2; exit 3", 3, false],
       ],
     );
+  });
+
+  it("streams stdin to the command, closed by the v5 close signal (harness plays the node)", async () => {
+    const { cluster, namespace, node } = await setUp();
+    await createRunningPod(cluster, podOnNode({ namespace, name: "cat", node: node.name }));
+    const echoed = await exec(
+      { namespace, pod: "cat", stdin: true },
+      ["sh", "-c", "tr a-z A-Z"],
+      (socket) => {
+        socket.send(Buffer.concat([Buffer.from([STDIN]), Buffer.from("quiesce\n")]));
+        socket.send(Buffer.from([CLOSE, STDIN]));
+      },
+    );
+    assert.equal(echoed.stdout, "QUIESCE\n");
+    assert.equal(echoed.status?.status, "Success");
+  });
+
+  it("serves the node's endpoint only to clients with a certificate of the cluster's kubelet CA (harness plays the node)", async () => {
+    const { node } = await setUp();
+    const { kube } = await testEnv();
+    assert.ok(kube.kubelet, "the test control plane has kubelet credentials");
+    const ca = readFileSync(kube.kubelet.caFile);
+    // the serving certificate verifies against the CA for 127.0.0.1 (as the apiserver checks it) …
+    const refused = await new Promise<string>((resolve) => {
+      const req = https.request(
+        { host: "127.0.0.1", port: node.kubeletPort, path: "/exec/ns/pod/c?command=true&stdout=1", ca },
+        (res) => resolve(`HTTP ${res.statusCode}`),
+      );
+      req.on("error", (error) => resolve(error.message));
+      req.end();
+    });
+    // … and a client without a certificate is turned away in the TLS handshake
+    assert.match(refused, /certificate required|handshake|socket hang up|ECONNRESET/i);
+    assert.equal(node.execs.length, 0);
   });
 
   it("runs the command in the pod's mapped directories: a path inside an argument reaches the volume (harness plays the node)", async () => {
