@@ -5,6 +5,7 @@ import { resolveActions } from "../actions/registry.ts";
 import type { BackupInfo, BackupItemAction } from "../actions/types.ts";
 import { StoreError, StowageError } from "../errors.ts";
 import { createArchiveWriter } from "../format/writer.ts";
+import { createBackupHookRunner } from "../hooks/backup.ts";
 import { createRunLog } from "../log/run-log.ts";
 import { normalizePodVolumeOptions } from "../podvolume/options.ts";
 import { openSnapshotLocations } from "../snapshot/locations.ts";
@@ -133,6 +134,13 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
       snapshot: (namespace, snapshotId) => runProgress.podVolumeSnapshot(namespace, snapshotId),
     },
   });
+  const hooks = createBackupHookRunner({
+    exec: (o) => cluster.exec(o),
+    log,
+    resources: resolved.resourceHooks.resources,
+    signal,
+  });
+  for (const warning of resolved.hookWarnings) log.warn(warning, { scope: "velero" });
   const items = createItemBackupper({
     cluster,
     plan,
@@ -145,6 +153,7 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     // a PV whose data goes to restic is not snapshotted (Velero's rule)
     snapshotPv: (pv) => (podVolumes.coversPv(pv) ? Promise.resolve(true) : volumes.snapshotPv(pv)),
     onPod: podVolumes.onPod,
+    hooks,
   });
 
   try {
@@ -172,6 +181,8 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
       },
     });
     const podVolumeBackups = await podVolumes.finish();
+    // post hooks wait for their pod's volumes; the log and hookStatus wait for the post hooks
+    await hooks.finish();
     progress("uploading", true);
     await writer.finalize();
     await upload;
@@ -192,6 +203,7 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
         errors: log.errors,
         volumeSnapshotsAttempted: volumes.attempted,
         volumeSnapshotsCompleted: volumes.completed,
+        hookStatus: hooks.status(),
       },
     );
 
@@ -232,6 +244,9 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
     if (upload) writer.abort(error);
     controller.abort(error);
     await upload?.catch(() => undefined);
+    // post hooks run to their end (bounded by their timeouts) even when the run failed: they undo what
+    // pre hooks did (a frozen file system, a database in backup mode)
+    await hooks.finish().catch(() => undefined);
     // what the run made goes with it: its native snapshots deleted, its restic snapshots forgotten
     const left = [...(await volumes.discard()), ...(await podVolumes.discard())];
     if (claimed && left.length === 0) {

@@ -2,6 +2,7 @@ import type { ActionSet } from "../actions/registry.ts";
 import { runBackupActions } from "../actions/run.ts";
 import type { BackupInfo, BackupItemAction, ResourceIdentifier } from "../actions/types.ts";
 import type { ArchiveWriter } from "../format/writer.ts";
+import type { BackupHookRunner } from "../hooks/backup.ts";
 import type { Cluster } from "../kube/client.ts";
 import type { ApiResource } from "../kube/discovery.ts";
 import { isNotFound } from "../kube/errors.ts";
@@ -34,8 +35,13 @@ export const createItemBackupper = (deps: {
   onItem: () => void;
   /** Snapshots a PV before it is written; `false` means "do not write it" (its snapshot failed). */
   snapshotPv?: (pv: KubeObject) => Promise<boolean>;
-  /** Sees each pod to back up before its actions run (pod volume selection, before its PVCs and PVs). */
-  onPod?: (pod: KubeObject) => void;
+  /**
+   * Sees each pod to back up before its actions run (pod volume selection, before its PVCs and PVs);
+   * the promise settles when the pod's volume backups have.
+   */
+  onPod?: (pod: KubeObject) => Promise<void>;
+  /** Pod hooks: pre hooks before the pod's items and volumes, post hooks once they are done. */
+  hooks?: BackupHookRunner;
 }): ItemBackupper => {
   const { cluster, plan, writer, actions, log } = deps;
   const seen = new Set<string>();
@@ -105,7 +111,28 @@ export const createItemBackupper = (deps: {
     const key = `${resource.groupResource}/${namespace ?? ""}/${name}`;
     if (seen.has(key)) return;
     seen.add(key);
-    if (resource.groupResource === "pods") deps.onPod?.(item);
+    if (resource.groupResource !== "pods") return writeSelected(resource, item, fields, namespace, name);
+    // a pod: pre hooks first (a failed Fail hook keeps it out: Velero counts it as backed up), then its
+    // volumes and items; post hooks once those are done, whether they worked or not
+    if (deps.hooks && !(await deps.hooks.pre(item))) return;
+    let volumes: Promise<void> = Promise.resolve();
+    try {
+      volumes = deps.onPod?.(item) ?? volumes;
+      await writeSelected(resource, item, fields, namespace, name);
+    } finally {
+      deps.hooks?.post(item, volumes);
+    }
+  };
+
+  /** Runs the item's actions and writes it (with its additional items first). */
+  const writeSelected = async (
+    resource: ApiResource,
+    item: KubeObject,
+    fields: { resource: string; namespace: string | undefined; name: string },
+    namespace: string | undefined,
+    name: string,
+  ): Promise<void> => {
+    const labels = item.metadata?.labels ?? {};
 
     let object = item;
     const applicable = actions.forItem({ groupResource: resource.groupResource, namespace, labels });

@@ -67,6 +67,8 @@ export interface BackupOutcome {
   readonly errors: number;
   readonly volumeSnapshotsAttempted: number;
   readonly volumeSnapshotsCompleted: number;
+  /** Velero's `hookStatus` (zero counts left out). @default {} */
+  readonly hookStatus?: { readonly hooksAttempted: number; readonly hooksFailed: number };
 }
 
 /**
@@ -106,6 +108,9 @@ export const completedBackupObject = (
         ? { volumeSnapshotsCompleted: outcome.volumeSnapshotsCompleted }
         : {}),
       progress: { totalItems: outcome.itemsBackedUp, itemsBackedUp: outcome.itemsBackedUp },
-      hookStatus: {},
+      hookStatus: {
+        ...(outcome.hookStatus?.hooksAttempted ? { hooksAttempted: outcome.hookStatus.hooksAttempted } : {}),
+        ...(outcome.hookStatus?.hooksFailed ? { hooksFailed: outcome.hookStatus.hooksFailed } : {}),
+      },
     },
   });

@@ -1,4 +1,5 @@
 import type { BackupItemAction } from "../actions/types.ts";
+import type { BackupResourceHookSpec } from "../hooks/backup-spec.ts";
 import type { Cluster } from "../kube/client.ts";
 import type { PodVolumeOptions } from "../podvolume/options.ts";
 import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
@@ -22,6 +23,17 @@ export interface BackupProgress {
     readonly state: string;
     readonly percent?: number | undefined;
   };
+}
+
+/** Hooks of a backup (`hooks` of {@link BackupOptions}). */
+export interface BackupHooks {
+  /**
+   * Velero's `BackupSpec.hooks.resources`: exec hooks (or functions) run in the selected pods before and
+   * after each is backed up. A pod's own hook annotations (`pre.hook.backup.velero.io/command`, …) win
+   * over these. Recorded in the spec (function hooks cannot be).
+   * @default []
+   */
+  readonly resources?: readonly BackupResourceHookSpec[];
 }
 
 /**
@@ -126,4 +138,6 @@ export interface BackupOptions extends RunOptions {
    * @default 300000 (5 min)
    */
   readonly heartbeatMs?: number;
+  /** Hooks run around the backup of pods (see {@link BackupHooks}). @default {} */
+  readonly hooks?: BackupHooks;
 }

@@ -28,8 +28,11 @@ import { type SelectedVolume, selectPodVolumes, volumeDirectory } from "../podvo
 
 /** The pod-volume part of one backup run. */
 export interface PodVolumeBackupper {
-  /** Looks at a pod just written to the archive and queues its selected volumes. */
-  onPod(pod: KubeObject): void;
+  /**
+   * Looks at a pod about to be written to the archive and queues its selected volumes; the promise
+   * settles once all of them are backed up or failed (at once when there are none).
+   */
+  onPod(pod: KubeObject): Promise<void>;
   /** Waits for every queued volume (up to the timeout); the records, or `null` when there are none. */
   finish(): Promise<PodVolumeBackupRecord[] | null>;
   /** Velero's `BackupVolumeInfo` of each record (for `-volumeinfo.json.gz`); call after `finish()`. */
@@ -211,7 +214,7 @@ export const createPodVolumeBackupper = (deps: {
         claims.add(key);
         return true;
       });
-      if (wanted.length === 0) return;
+      if (wanted.length === 0) return Promise.resolve();
       const names = wanted.map((v) => v.name).join(", ");
       if (!options) {
         for (const v of wanted) if (v.claimName) claims.delete(`${namespace}/${v.claimName}`);
@@ -219,7 +222,7 @@ export const createPodVolumeBackupper = (deps: {
           `pod volumes ${names} of pod ${namespace}/${podName} are selected for file-system backup, but the backup has no podVolumes driver: they were not backed up (give podVolumes: { driver: jobDriver({ cluster }) })`,
           fields,
         );
-        return;
+        return Promise.resolve();
       }
       const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
       const phase = (pod.status as { phase?: string } | undefined)?.phase;
@@ -229,14 +232,16 @@ export const createPodVolumeBackupper = (deps: {
           `pod volumes ${names} of pod ${namespace}/${podName} not backed up: the pod is not running on a node (phase ${phase ?? "unknown"})`,
           fields,
         );
-        return;
+        return Promise.resolve();
       }
       log.info(`pod ${namespace}/${podName} has volumes to back up: ${names}`, fields);
-      for (const volume of wanted) {
+      const podTasks = wanted.map((volume) => {
         const task = backupVolume(pod, volume, node);
         task.catch(() => {}); // awaited in finish(); never an unhandled rejection meanwhile
         tasks.push(task);
-      }
+        return task;
+      });
+      return Promise.allSettled(podTasks).then(() => undefined);
     },
     async discard() {
       if (!options || touched.size === 0) return [];

@@ -7,6 +7,7 @@
 import type { BackupItemAction } from "../actions/types.ts";
 import type { ValidationError } from "../errors.ts";
 import { labelsProblems, type ResolvedFilters } from "../filters/index.ts";
+import { checkBackupHooks, type ResolvedBackupHooks } from "../hooks/backup-spec.ts";
 import type { Cluster } from "../kube/client.ts";
 import type { Discovery } from "../kube/discovery.ts";
 import type { PodVolumeOptions } from "../podvolume/options.ts";
@@ -67,6 +68,10 @@ export interface ResolvedBackupOptions extends ResolvedRunOptions, RecordedBacku
   readonly onProgress: ((progress: BackupProgress) => void) | undefined;
   /** @default 300000 */
   readonly heartbeatMs: number;
+  /** The checked `hooks.resources`; none when none were given. */
+  readonly resourceHooks: ResolvedBackupHooks;
+  /** Warnings found while resolving (e.g. a hook spec naming a resource the cluster does not serve). */
+  readonly hookWarnings: readonly string[];
 }
 
 /**
@@ -103,6 +108,8 @@ export const resolveBackupOptions = (input: BackupOptions, discovery: Discovery)
   });
   const pageSize = checkPositive(problems, "pageSize", options.pageSize, 500, { integer: true });
   const heartbeatMs = checkPositive(problems, "heartbeatMs", options.heartbeatMs, HEARTBEAT_MS);
+  const hooks = checkBackupHooks(discovery, options.hooks?.resources);
+  problems.push(...hooks.problems);
   throwIfProblems(problems, `backup "${String(options.name)}" options`);
 
   const storageLocation = options.storageLocation ?? "default";
@@ -115,6 +122,7 @@ export const resolveBackupOptions = (input: BackupOptions, discovery: Discovery)
       snapshotVolumes: options.snapshotVolumes,
       defaultVolumesToFsBackup: options.defaultVolumesToFsBackup,
       orderedResources: Object.keys(orderedResources).length ? orderedResources : undefined,
+      hooks: hooks.value.recorded.length ? { resources: hooks.value.recorded } : undefined,
     },
     ttlMs,
   );
@@ -147,5 +155,7 @@ export const resolveBackupOptions = (input: BackupOptions, discovery: Discovery)
     orderedResources,
     onProgress: options.onProgress,
     heartbeatMs,
+    resourceHooks: hooks.value,
+    hookWarnings: hooks.warnings,
   };
 };

@@ -22,6 +22,8 @@ export interface BackupResult {
   readonly durationMs: number;
   /** Where the backup went (the store's location, never credentials). */
   readonly location: string;
+  /** Velero's `hookStatus`: pod hooks due (attempted) and failed in this backup. */
+  readonly hookStatus: { readonly hooksAttempted: number; readonly hooksFailed: number };
   /** The `velero-backup.json` that was written. */
   readonly backup: Backup;
 }
@@ -56,5 +58,9 @@ export const backupResult = (
   expiration: backup.status?.expiration ?? "",
   durationMs: run.completed.getTime() - run.started.getTime(),
   location: run.location,
+  hookStatus: {
+    hooksAttempted: backup.status?.hookStatus?.hooksAttempted ?? 0,
+    hooksFailed: backup.status?.hookStatus?.hooksFailed ?? 0,
+  },
   backup,
 });
