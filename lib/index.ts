@@ -46,7 +46,7 @@ export {
   type GarbageCollectionOptions,
   type GarbageCollectionResult,
 } from "./backup/gc.ts";
-export type { BackupOptions, BackupProgress } from "./backup/options.ts";
+export type { BackupHooks, BackupOptions, BackupProgress } from "./backup/options.ts";
 export type { BackupResult } from "./backup/result.ts";
 export {
   AbortError,
@@ -58,6 +58,16 @@ export {
   type StowageErrorCode,
   ValidationError,
 } from "./errors.ts";
+export type {
+  BackupResourceHook,
+  BackupResourceHookSpec,
+  ExecHookSpec,
+  PodHookContext,
+  PodHookExecOptions,
+  PodHookFunction,
+} from "./hooks/backup-spec.ts";
+export { HookCommandError, type HookErrorMode } from "./hooks/exec-hook.ts";
+export type { HookStatus } from "./hooks/tracker.ts";
 export {
   AlreadyExistsError,
   AmbiguousRequestError,

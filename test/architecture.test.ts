@@ -150,3 +150,20 @@ test("backup and restore do not know each other; lib/format is a leaf", () => {
     [],
   );
 });
+
+test("lib/hooks is shared plumbing below backup and restore: it imports neither", () => {
+  assert.deepEqual(
+    importsBetween(under("lib/hooks"), (f) => under("lib/backup")(f) || under("lib/restore")(f)),
+    [],
+    "backup and restore import lib/hooks (kube, filters, log, util below it), never the other way",
+  );
+  assert.deepEqual(
+    importsBetween(
+      under("lib/hooks"),
+      (f) =>
+        !["lib/hooks", "lib/kube", "lib/filters", "lib/log", "lib/util"].some((d) => under(d)(f)) &&
+        f !== "lib/errors.ts",
+    ),
+    [],
+  );
+});

@@ -115,7 +115,10 @@ export const annotationHook = (
   if ("problem" in parsedCommand) problems.push(parsedCommand.problem);
   const onError = parseOnError(`annotation ${onErrorValue?.key ?? `${base}/on-error`}`, onErrorValue?.value);
   if ("problem" in onError) problems.push(onError.problem);
-  const timeout = parseHookTimeout(`annotation ${timeoutValue?.key ?? `${base}/timeout`}`, timeoutValue?.value);
+  const timeout = parseHookTimeout(
+    `annotation ${timeoutValue?.key ?? `${base}/timeout`}`,
+    timeoutValue?.value,
+  );
   if ("problem" in timeout) problems.push(timeout.problem);
   return {
     container,

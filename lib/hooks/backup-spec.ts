@@ -11,8 +11,8 @@ import type { Discovery } from "../kube/discovery.ts";
 import type { ExecResult } from "../kube/exec-types.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { isRecord } from "../util/is-record.ts";
-import type { HookErrorMode } from "./exec-hook.ts";
 import { parseHookTimeout, parseOnError } from "./annotations.ts";
+import type { HookErrorMode } from "./exec-hook.ts";
 
 /** Velero's `ExecHook`: a command run in a container of each selected pod. */
 export interface ExecHookSpec {
@@ -123,7 +123,9 @@ const checkEntries = (
   const recorded: Record<string, unknown>[] = [];
   if (entries === undefined || entries === null) return { resolved, recorded };
   if (!Array.isArray(entries)) {
-    problems.push(`${where}: expected a list of hooks ({ exec: { command: [...] } } or functions), received ${typeof entries}`);
+    problems.push(
+      `${where}: expected a list of hooks ({ exec: { command: [...] } } or functions), received ${typeof entries}`,
+    );
     return { resolved, recorded };
   }
   entries.forEach((entry: unknown, i) => {
@@ -153,7 +155,9 @@ const checkEntries = (
     else if ("problem" in mode) problems.push(mode.problem);
     const time = parseHookTimeout(`${at}.exec.timeout`, timeout as string | undefined);
     if (timeout !== undefined && typeof timeout !== "string")
-      problems.push(`${at}.exec.timeout: expected a duration like "30s", received ${JSON.stringify(timeout)}`);
+      problems.push(
+        `${at}.exec.timeout: expected a duration like "30s", received ${JSON.stringify(timeout)}`,
+      );
     else if ("problem" in time) problems.push(time.problem);
     if (problems.length > before) return;
     resolved.push({
@@ -197,7 +201,9 @@ export const checkBackupHooks = (
   if (resources === undefined || resources === null)
     return { value: { resources: resolved, recorded }, problems, warnings };
   if (!Array.isArray(resources)) {
-    problems.push(`${field}: expected a list of hook specs ({ name, pre, post, … }), received ${typeof resources}`);
+    problems.push(
+      `${field}: expected a list of hook specs ({ name, pre, post, … }), received ${typeof resources}`,
+    );
     return { value: { resources: resolved, recorded }, problems, warnings };
   }
   resources.forEach((spec: unknown, i) => {
@@ -208,8 +214,14 @@ export const checkBackupHooks = (
       return;
     }
     const before = problems.length;
-    if (!name) problems.push(`${at}.name: expected a name for the hook spec, received ${JSON.stringify(spec.name)}`);
-    for (const list of ["includedNamespaces", "excludedNamespaces", "includedResources", "excludedResources"]) {
+    if (!name)
+      problems.push(`${at}.name: expected a name for the hook spec, received ${JSON.stringify(spec.name)}`);
+    for (const list of [
+      "includedNamespaces",
+      "excludedNamespaces",
+      "includedResources",
+      "excludedResources",
+    ]) {
       if (spec[list] !== undefined && !stringList(spec[list]))
         problems.push(`${at}.${list}: expected a list of strings, received ${JSON.stringify(spec[list])}`);
     }
@@ -227,14 +239,24 @@ export const checkBackupHooks = (
     warnings.push(...res.warnings.map((w) => `${at}: ${w}`));
     let selector: CompiledLabelSelector | undefined;
     if (spec.labelSelector !== undefined && spec.labelSelector !== null && spec.labelSelector !== "") {
-      const checked = checkLabelSelector(spec.labelSelector as string | LabelSelectorLike, `${at}.labelSelector`);
+      const checked = checkLabelSelector(
+        spec.labelSelector as string | LabelSelectorLike,
+        `${at}.labelSelector`,
+      );
       problems.push(...checked.problems);
       selector = checked.problems.length === 0 ? checked.value : undefined;
     }
     const pre = checkEntries(`${at}.pre`, spec.pre, problems);
     const post = checkEntries(`${at}.post`, spec.post, problems);
     if (problems.length > before) return;
-    resolved.push({ name, namespaces: ns.value, resources: res.value, selector, pre: pre.resolved, post: post.resolved });
+    resolved.push({
+      name,
+      namespaces: ns.value,
+      resources: res.value,
+      selector,
+      pre: pre.resolved,
+      post: post.resolved,
+    });
     recorded.push({
       name,
       ...(stringList(spec.includedNamespaces) && spec.includedNamespaces.length

@@ -20,9 +20,9 @@ import {
 import {
   DEFAULT_HOOK_TIMEOUT_MS,
   describeHookCommand,
+  HookCommandError,
   type HookErrorMode,
   type HookOutcome,
-  HookCommandError,
   type PodExec,
   type ResolvedExecHook,
   runExecHook,
@@ -50,7 +50,9 @@ export interface BackupHookRunner {
 const LOGGED_OUTPUT = 4096;
 
 const clip = (text: string): string =>
-  text.length > LOGGED_OUTPUT ? `${text.slice(0, LOGGED_OUTPUT)}… (${text.length - LOGGED_OUTPUT} more characters)` : text;
+  text.length > LOGGED_OUTPUT
+    ? `${text.slice(0, LOGGED_OUTPUT)}… (${text.length - LOGGED_OUTPUT} more characters)`
+    : text;
 
 /** The pod's container to run a hook in: `wanted`, else its first container (Velero's default). */
 const hookContainer = (pod: KubeObject, wanted: string): { container: string } | { problem: string } => {
@@ -88,7 +90,10 @@ export const createBackupHookRunner = (deps: {
   const runOne = async (
     pod: KubeObject,
     key: HookKey,
-    hook: { kind: "exec"; exec: ResolvedExecHook } | { kind: "function"; run: PodHookFunction } | { kind: "bad"; problem: string; onError: HookErrorMode },
+    hook:
+      | { kind: "exec"; exec: ResolvedExecHook }
+      | { kind: "function"; run: PodHookFunction }
+      | { kind: "bad"; problem: string; onError: HookErrorMode },
     signal: AbortSignal | undefined,
   ): Promise<{ failed: boolean; error?: string; onError: HookErrorMode }> => {
     const target = { namespace: key.namespace, pod: key.pod };
@@ -101,7 +106,8 @@ export const createBackupHookRunner = (deps: {
       hookPhase: key.phase,
       hookName: key.name || "<from-annotation>",
     };
-    const onError: HookErrorMode = hook.kind === "exec" ? hook.exec.onError : hook.kind === "bad" ? hook.onError : "Fail";
+    const onError: HookErrorMode =
+      hook.kind === "exec" ? hook.exec.onError : hook.kind === "bad" ? hook.onError : "Fail";
     const podPhase = (pod.status as { phase?: string } | undefined)?.phase;
     let outcome: HookOutcome;
     if (podPhase === "Succeeded" || podPhase === "Failed") {
@@ -160,7 +166,10 @@ export const createBackupHookRunner = (deps: {
           ...(signal ? { signal } : {}),
         });
         if (result.exitCode !== 0) {
-          throw new HookCommandError(describeHookCommand({ namespace, pod: name }, chosen.container, command), result);
+          throw new HookCommandError(
+            describeHookCommand({ namespace, pod: name }, chosen.container, command),
+            result,
+          );
         }
         return result;
       },
@@ -186,11 +195,21 @@ export const createBackupHookRunner = (deps: {
   ): Promise<string | undefined> => {
     const namespace = pod.metadata?.namespace ?? "";
     const podName = pod.metadata?.name ?? "";
-    const fromAnnotations = annotationHook(pod, phase, "backup") ?? (phase === "pre" ? annotationHook(pod, "", "backup") : undefined);
+    const fromAnnotations =
+      annotationHook(pod, phase, "backup") ??
+      (phase === "pre" ? annotationHook(pod, "", "backup") : undefined);
     if (fromAnnotations) {
       const chosen = hookContainer(pod, fromAnnotations.container);
       const container = "container" in chosen ? chosen.container : fromAnnotations.container;
-      const key: HookKey = { namespace, pod: podName, phase, source: "annotation", name: "", container, index: 0 };
+      const key: HookKey = {
+        namespace,
+        pod: podName,
+        phase,
+        source: "annotation",
+        name: "",
+        container,
+        index: 0,
+      };
       tracker.add(key);
       const problems = [...fromAnnotations.problems, ...("problem" in chosen ? [chosen.problem] : [])];
       const ran = await runOne(
@@ -210,8 +229,17 @@ export const createBackupHookRunner = (deps: {
       const entries: readonly ResolvedHookEntry[] = phase === "pre" ? spec.pre : spec.post;
       for (const [index, entry] of entries.entries()) {
         const chosen = entry.kind === "exec" ? hookContainer(pod, entry.container) : { container: "" };
-        const container = "container" in chosen ? chosen.container : entry.kind === "exec" ? entry.container : "";
-        const key: HookKey = { namespace, pod: podName, phase, source: "spec", name: spec.name, container, index };
+        const container =
+          "container" in chosen ? chosen.container : entry.kind === "exec" ? entry.container : "";
+        const key: HookKey = {
+          namespace,
+          pod: podName,
+          phase,
+          source: "spec",
+          name: spec.name,
+          container,
+          index,
+        };
         tracker.add(key);
         // after a failed Fail hook the remaining ones are counted, not run (Velero's rule)
         if (failure !== undefined) continue;

@@ -65,7 +65,8 @@ export const describeHookCommand = (
   target: { readonly namespace: string; readonly pod: string },
   container: string,
   command: readonly string[],
-): string => `command ${JSON.stringify(command)} in container ${container} of pod ${target.namespace}/${target.pod}`;
+): string =>
+  `command ${JSON.stringify(command)} in container ${container} of pod ${target.namespace}/${target.pod}`;
 
 /**
  * Runs `hook` in `target` through `exec`, stopping it after its timeout (default 30 s). Never throws
