@@ -214,6 +214,7 @@ export const checkBackupHooks = (
       return;
     }
     const before = problems.length;
+    let listsOk = true;
     if (!name)
       problems.push(`${at}.name: expected a name for the hook spec, received ${JSON.stringify(spec.name)}`);
     for (const list of [
@@ -222,10 +223,12 @@ export const checkBackupHooks = (
       "includedResources",
       "excludedResources",
     ]) {
-      if (spec[list] !== undefined && !stringList(spec[list]))
+      if (spec[list] !== undefined && !stringList(spec[list])) {
         problems.push(`${at}.${list}: expected a list of strings, received ${JSON.stringify(spec[list])}`);
+        listsOk = false;
+      }
     }
-    if (problems.length > before) return;
+    if (!listsOk) return;
     const ns = checkNamespaceFilter({
       included: (spec.includedNamespaces as string[] | undefined) ?? [],
       excluded: (spec.excludedNamespaces as string[] | undefined) ?? [],
