@@ -181,7 +181,7 @@ describe("backup exec hooks (harness plays the node)", () => {
     const log = await logOf(store, name);
     assert.match(log, /msg="running exec hook" .*hookPhase=pre .*hookSource=annotation/);
     assert.match(log, /msg="running exec hook" .*hookPhase=post .*hookSource=annotation/);
-    assert.match(log, /hookName=<from-annotation>/);
+    assert.match(log, /hookName="<from-annotation>"/);
     const described = describeBackup({
       backup: result.backup,
       results: null,
