@@ -114,7 +114,17 @@ export const createItemBackupper = (deps: {
     if (resource.groupResource !== "pods") return writeSelected(resource, item, fields, namespace, name);
     // a pod: pre hooks first (a failed Fail hook keeps it out: Velero counts it as backed up), then its
     // volumes and items; post hooks once those are done, whether they worked or not
-    if (deps.hooks && !(await deps.hooks.pre(item))) return;
+    if (deps.hooks) {
+      let allowed: boolean;
+      try {
+        allowed = await deps.hooks.pre(item);
+      } catch (error) {
+        // the run was cancelled during a pre hook: its post hooks still undo what the pre hooks did
+        deps.hooks.post(item, Promise.resolve());
+        throw error;
+      }
+      if (!allowed) return;
+    }
     let volumes: Promise<void> = Promise.resolve();
     try {
       volumes = deps.onPod?.(item) ?? volumes;

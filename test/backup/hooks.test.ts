@@ -417,6 +417,65 @@ spec:
     );
   });
 
+  it("post hooks run when the pod's volume backup fails, and when the backup is cancelled during a pre hook (harness plays the node)", async () => {
+    const setup = await setUp("bh-undo");
+    const { cluster, app, node, store, podVolumes } = setup;
+    // the pre hook removes the volume's directory, so restic fails on it; the post hook puts it back
+    const { dir } = await hookedPod(node, cluster, {
+      namespace: app,
+      name: "db-0",
+      annotations: {
+        "pre.hook.backup.velero.io/command": JSON.stringify(["rm", "-rf", "/mnt/data"]),
+        "post.hook.backup.velero.io/command": JSON.stringify([
+          "sh",
+          "-c",
+          'mkdir -p "$0" && echo undone > "$0/post-hook.txt"',
+          "/mnt/data",
+        ]),
+      },
+    });
+    const name = `bh-${uniqueSuffix()}`;
+    const result = await backup({ cluster, store, name, includedNamespaces: [app], podVolumes });
+    assert.equal(result.phase, "PartiallyFailed");
+    assert.match(
+      (result.errors.namespaces?.[app] ?? []).join("\n"),
+      new RegExp(`pod volume backup failed: pod ${app}/db-0 volume data`),
+    );
+    assert.deepEqual(result.hookStatus, { hooksAttempted: 2, hooksFailed: 0 });
+    assert.equal(readFileSync(join(dir, "post-hook.txt"), "utf8"), "undone\n", "the post hook ran");
+
+    // cancelled while a pre hook runs: the hook is stopped, the post hook still runs, backup() rejects
+    const other = await makeNamespace(cluster, "bh-cancel");
+    const held = await hookedPod(node, cluster, {
+      namespace: other,
+      name: "db-0",
+      annotations: {
+        "pre.hook.backup.velero.io/command": JSON.stringify(["sleep", "600"]),
+        "pre.hook.backup.velero.io/timeout": "10m",
+        "post.hook.backup.velero.io/command": JSON.stringify(
+          writeFileCommand("thawed", "/mnt/data/post-hook.txt"),
+        ),
+      },
+    });
+    const controller = new AbortController();
+    const running = backup({
+      cluster,
+      store,
+      name: `bh-${uniqueSuffix()}`,
+      includedNamespaces: [other],
+      podVolumes,
+      signal: controller.signal,
+    });
+    running.catch(() => undefined);
+    await eventually("the pre hook is running", async () => execsOf(node, other).length === 1);
+    controller.abort(new Error("operator cancelled"));
+    await assert.rejects(running);
+    await eventually("the cancelled pre hook is killed", async () =>
+      execsOf(node, other).some((e) => e.command[0] === "sleep" && e.killed),
+    );
+    assert.equal(readFileSync(join(held.dir, "post-hook.txt"), "utf8"), "thawed\n", "the post hook ran");
+  });
+
   it("bad hook options are one ValidationError naming each problem, before anything is written", async () => {
     const cluster = await connectTest();
     const { store } = await tempS3Location();
