@@ -174,6 +174,8 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
       pageSize: resolved.pageSize,
       excludedNamespaces: resolved.options.excludedNamespaces ?? [],
       orderedResources: resolved.orderedResources,
+      // volume snapshots are taken as PVs are reached: pods (and their pre hooks) go first
+      podsFirst: resolved.takesSnapshots,
       onFound: () => totalItems++,
       onListed: () => {
         resourcesDone++;

@@ -3,7 +3,8 @@
 // Commands run through the real apiserver's pods/exec on the harness node, which runs them as local
 // processes in the pod's mapped directories; pod volumes go to real restic against MinIO.
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { gunzipSync } from "node:zlib";
@@ -25,7 +26,8 @@ import { type LocalDriver, localDriver } from "../../lib/podvolume/local-driver.
 import type { PodVolumeBackupRecord } from "../../lib/podvolume/records.ts";
 import { decodeJsonGz, getBuffer } from "../../lib/store/index.ts";
 import { backupKeys } from "../../lib/store/layout.ts";
-import { harnessNode, resticPath, tempS3Location } from "../podvolume/support.ts";
+import { harnessNode, resticPath, tempDir, tempS3Location } from "../podvolume/support.ts";
+import { onCleanup } from "../support/cleanup.ts";
 import { eventually } from "../support/fixtures.ts";
 import { connectTest, makeNamespace, uniqueSuffix } from "../support/kube.ts";
 import { createRunningPod, type NodePlayer, podOnNode } from "../support/node-player.ts";
@@ -415,6 +417,111 @@ spec:
       { resources: [{ name: "as-code", labelSelector: { matchLabels: { tier: "db" } } }] },
       "function hooks cannot be recorded; the hook spec is",
     );
+  });
+
+  it("with volume snapshots, a pod's pre hook runs before its PV is snapshotted and the post hook after (harness plays the node)", async () => {
+    const cluster = await connectTest();
+    const app = await makeNamespace(cluster, "bh-snap");
+    const node = await harnessNode(cluster);
+    const { store } = await tempS3Location();
+    const snapshots = tempDir("bh-snapshots");
+    const volume = tempDir("bh-volume");
+    writeFileSync(join(volume, "seed.txt"), "seed\n");
+    const pv = `pv-${app}`;
+    onCleanup(() => cluster.delete("persistentvolumes", pv).catch(() => undefined));
+    await cluster.create("persistentvolumes", {
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name: pv },
+      spec: {
+        capacity: { storage: "1Gi" },
+        accessModes: ["ReadWriteOnce"],
+        persistentVolumeReclaimPolicy: "Retain",
+        storageClassName: "",
+        local: { path: volume },
+        nodeAffinity: {
+          required: {
+            nodeSelectorTerms: [
+              { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [node.name] }] },
+            ],
+          },
+        },
+        claimRef: { namespace: app, name: "data" },
+      },
+    });
+    await cluster.create("persistentvolumeclaims", {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: "data", namespace: app },
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        storageClassName: "",
+        volumeName: pv,
+        resources: { requests: { storage: "1Gi" } },
+      },
+    });
+    await eventually("PVC data bound", async () => {
+      const pvc = await cluster.get("persistentvolumeclaims", "data", { namespace: app });
+      return (pvc.status as { phase?: string } | undefined)?.phase === "Bound";
+    });
+    const pod = await createRunningPod(
+      cluster,
+      podOnNode({
+        namespace: app,
+        name: "db-0",
+        node: node.name,
+        volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }],
+        annotations: {
+          // a pre hook that takes a while (as a flush does): the snapshot must wait for it
+          "pre.hook.backup.velero.io/command": JSON.stringify([
+            "sh",
+            "-c",
+            'sleep 2 && echo frozen > "$0"',
+            "/mnt/data/pre-hook.txt",
+          ]),
+          "post.hook.backup.velero.io/command": JSON.stringify(
+            writeFileCommand("thawed", "/mnt/data/post-hook.txt"),
+          ),
+        },
+      }),
+    );
+    // the node mounts the PV's directory where the pod sees it (a kubelet mounts local PVs there)
+    const mounted = join(
+      node.kubeletDir,
+      "pods",
+      pod.metadata?.uid ?? "",
+      "volumes",
+      "kubernetes.io~local-volume",
+      pv,
+    );
+    await rm(mounted, { recursive: true, force: true });
+    await symlink(volume, mounted);
+
+    const name = `bh-${uniqueSuffix()}`;
+    const result = await backup({
+      cluster,
+      store,
+      name,
+      includedNamespaces: [app],
+      volumeSnapshotLocations: [{ name: "default", provider: "local", config: { path: snapshots } }],
+    });
+    assert.equal(result.phase, "Completed", JSON.stringify(result.errors));
+    assert.deepEqual(result.hookStatus, { hooksAttempted: 2, hooksFailed: 0 });
+    const records =
+      (await readJson<Array<{ status: { providerSnapshotID?: string } }>>(
+        store,
+        backupKeys(name).volumeSnapshots,
+      )) ?? [];
+    assert.equal(records.length, 1);
+    const copy = join(snapshots, "snapshots", records[0]?.status.providerSnapshotID ?? "", "data");
+    assert.equal(readFileSync(join(copy, "seed.txt"), "utf8"), "seed\n");
+    assert.equal(
+      readFileSync(join(copy, "pre-hook.txt"), "utf8"),
+      "frozen\n",
+      "the pre hook ran before the snapshot",
+    );
+    assert.ok(!existsSync(join(copy, "post-hook.txt")), "the post hook ran after the snapshot");
+    assert.equal(readFileSync(join(volume, "post-hook.txt"), "utf8"), "thawed\n");
   });
 
   it("post hooks run when the pod's volume backup fails, and when the backup is cancelled during a pre hook (harness plays the node)", async () => {
