@@ -20,7 +20,7 @@ export interface ExecHookSpec {
   readonly container?: string;
   /** The command and its arguments (no shell unless you run one: `["sh", "-c", "…"]`). */
   readonly command: readonly string[];
-  /** `Fail` fails the pod's items (a pre hook: the pod is not backed up); `Continue` records a warning. @default "Fail" */
+  /** `Fail` fails the pod's items (a pre hook: the pod is not backed up); `Continue` records the error (the run ends PartiallyFailed, as in Velero) and goes on. @default "Fail" */
   readonly onError?: HookErrorMode;
   /** How long it may run (Go duration, `"30s"`, `"2m"`); then it is stopped and fails. @default "30s" */
   readonly timeout?: string;

@@ -3,7 +3,8 @@
  * pod's hook annotations win over the spec's hooks; spec hooks run in order for every hook spec that
  * applies to the pod, and after a failed `Fail` hook the rest are counted but not run. A failed pre
  * hook in `Fail` mode keeps the pod from being backed up (its error is recorded under its namespace);
- * `Continue` failures are warnings. Post hooks run once the pod's items and pod-volume backups are
+ * `Continue` failures are errors too, as in Velero (the run ends PartiallyFailed), but the pod is still
+ * backed up. Post hooks run once the pod's items and pod-volume backups are
  * done — also when those failed, and when the run was cancelled (they are bounded by their timeouts).
  */
 import type { KubeObject } from "../kube/types.ts";
@@ -137,8 +138,9 @@ export const createBackupHookRunner = (deps: {
     }
     tracker.record(key, outcome.failed);
     if (outcome.failed) {
-      // Velero logs every failed hook as an error; a `Continue` one is a warning here (it fails nothing)
-      (onError === "Fail" ? log.error : log.warn)("Error executing hook", { ...base, error: outcome.error });
+      // as Velero: every failed hook is an error of the run (PartiallyFailed); `Continue` only means the
+      // pod's other hooks and its backup go on
+      log.error("Error executing hook", { ...base, error: outcome.error });
     }
     return { failed: outcome.failed, ...(outcome.error ? { error: outcome.error } : {}), onError };
   };
