@@ -91,11 +91,13 @@ const exitCodeOf = (status: Status | undefined): number | undefined => {
   return cause?.message === undefined ? undefined : Number(cause.message);
 };
 
-const setUp = async (): Promise<{ cluster: Cluster; namespace: string; node: NodePlayer }> => {
+const setUp = async (
+  runImages: readonly string[] = [],
+): Promise<{ cluster: Cluster; namespace: string; node: NodePlayer }> => {
   const cluster = await connectTest();
   const namespace = await makeNamespace(cluster, "harness-exec");
   const kubeletDir = mkdtempSync(join(tmpdir(), "stowage-kubelet-"));
-  const node = await startNodePlayer({ cluster, kubeletDir, runImages: [] });
+  const node = await startNodePlayer({ cluster, kubeletDir, runImages });
   onCleanup(async () => {
     await node.stop();
     rmSync(kubeletDir, { recursive: true, force: true });
@@ -217,6 +219,42 @@ describe("pods/exec through the real apiserver (harness plays the node)", () => 
       node.execs.find((e) => e.pod === "app" && e.finishedAt !== undefined),
     );
     assert.deepEqual([record.command, record.killed, record.exitCode], [["sleep", "600"], true, 137]);
+  });
+
+  it("execs only into running containers: a main container waiting for its init container refuses through the stream (harness plays the node)", async () => {
+    const { cluster, namespace, node } = await setUp(["harness:run"]);
+    await cluster.create("pods", {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "initializing", namespace },
+      spec: {
+        nodeName: node.name,
+        automountServiceAccountToken: false,
+        initContainers: [{ name: "wait", image: "harness:run", command: ["sleep", "600"] }],
+        containers: [{ name: "app", image: "nginx:1.27" }],
+      },
+    });
+    await eventually("the init container to run", async () => {
+      const live = await cluster.get("pods", "initializing", { namespace });
+      const init = (live.status as { initContainerStatuses?: Array<{ state?: { running?: unknown } }> })
+        .initContainerStatuses;
+      return Boolean(init?.[0]?.state?.running);
+    });
+
+    const refused = await exec({ namespace, pod: "initializing", container: "app" }, ["true"]);
+    assert.equal(refused.status?.status, "Failure");
+    assert.match(refused.status?.message ?? "", /container "app" of pod .*initializing is not running/);
+    const intoInit = await exec({ namespace, pod: "initializing", container: "wait" }, ["echo", "init"]);
+    assert.equal(intoInit.stdout, "init\n");
+    assert.deepEqual(
+      node.execs
+        .filter((e) => e.pod === "initializing")
+        .map((e) => [e.container, e.exitCode, Boolean(e.error)]),
+      [
+        ["app", undefined, true],
+        ["wait", 0, false],
+      ],
+    );
   });
 
   it("ends the commands exec'd into a pod when the pod is deleted (harness plays the node)", async () => {

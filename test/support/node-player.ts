@@ -199,6 +199,11 @@ interface Container {
   terminationMessagePolicy?: string;
 }
 
+interface ContainerStatus {
+  name: string;
+  state?: { running?: unknown; terminated?: unknown; waiting?: unknown };
+}
+
 interface PodSpec {
   nodeName?: string;
   serviceAccountName?: string;
@@ -843,6 +848,17 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
       );
     const volumes = podVolumes.get(pod.metadata?.uid ?? "");
     if (!volumes) return refuse(`pod ${namespace}/${podName} has not been started on the harness node yet`);
+    // as a kubelet: only a running container takes an exec
+    const podStatus = pod.status as
+      | { containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[] }
+      | undefined;
+    const state = [...(podStatus?.containerStatuses ?? []), ...(podStatus?.initContainerStatuses ?? [])].find(
+      (c) => c.name === containerName,
+    )?.state;
+    if (!state?.running)
+      return refuse(
+        `container "${containerName}" of pod ${namespace}/${podName} is not running (${state?.terminated ? "it terminated" : "it has not started"})`,
+      );
     const { mounts, map } = containerMounts(pod, container, volumes);
     const env = Object.fromEntries(
       Object.entries(await resolveEnv(pod, container)).map(([k, v]) => [k, map(v)]),
