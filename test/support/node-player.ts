@@ -275,8 +275,10 @@ export const startNodePlayer = async (options: NodePlayerOptions): Promise<NodeP
         `--client-ca=${pki.caFile}`,
         `--callback=${callbackUrl}`,
         "--listen=127.0.0.1:0",
+        // if this process dies without stop(), the pipe closes and the server ends with its execs
+        "--exit-with-stdin",
       ],
-      { stdio: ["ignore", "pipe", "pipe"] },
+      { stdio: ["pipe", "pipe", "pipe"] },
     );
     let errors = "";
     streaming.stderr?.on("data", (chunk: Buffer) => {

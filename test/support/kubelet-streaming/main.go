@@ -7,7 +7,7 @@
 //	    127.0.0.1, DNS localhost) and the apiserver's kubelet client certificate
 //	    (apiserver-kubelet-client.crt, apiserver-kubelet-client.key), all signed by that CA.
 //
-//	kubelet-streaming serve --cert F --key F --client-ca F --callback URL [--listen 127.0.0.1:0]
+//	kubelet-streaming serve --cert F --key F --client-ca F --callback URL [--listen 127.0.0.1:0] [--exit-with-stdin]
 //	    serves HTTPS /exec/{namespace}/{pod}/{container} (and the kubelet's
 //	    /exec/{namespace}/{pod}/{uid}/{container}) with the query parameters the apiserver sends
 //	    (command=…, stdin/stdout/stderr/tty=1), requiring a client certificate signed by --client-ca.
@@ -360,6 +360,7 @@ func serve(args []string) error {
 	keyFile := flags.String("key", "", "serving key (PEM)")
 	clientCA := flags.String("client-ca", "", "CA that signs the clients' certificates (PEM)")
 	callback := flags.String("callback", "", "the node player's base URL")
+	watchStdin := flags.Bool("exit-with-stdin", false, "exit (killing running execs) when stdin reaches EOF: the parent died")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -397,6 +398,13 @@ func serve(args []string) error {
 		s.killAll()
 		os.Exit(0)
 	}()
+	if *watchStdin {
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			s.killAll()
+			os.Exit(0)
+		}()
+	}
 	mux := http.NewServeMux()
 	handle := func(w http.ResponseWriter, req *http.Request, namespace, pod, container string) {
 		opts, err := streaming.NewOptions(req)
