@@ -25,6 +25,7 @@ export type StowageErrorCode =
   | "ERR_FORMAT"
   | "ERR_EXEC"
   | "ERR_EXEC_TIMEOUT"
+  | "ERR_HOOK"
   | "ERR_ABORTED";
 
 /** Base class of every error Stowage throws on purpose. */

@@ -67,6 +67,16 @@ export type {
   PodHookFunction,
 } from "./hooks/backup-spec.ts";
 export { HookCommandError, type HookErrorMode } from "./hooks/exec-hook.ts";
+export {
+  type AfterHookContext,
+  type HookOutcome,
+  type RunHookContext,
+  RunHookError,
+  type RunHooks,
+  type RunHooksReport,
+  type VerifyOutcome,
+  type VerifyRestore,
+} from "./hooks/run.ts";
 export type { HookStatus } from "./hooks/tracker.ts";
 export {
   AlreadyExistsError,

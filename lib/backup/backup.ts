@@ -6,6 +6,7 @@ import type { BackupInfo, BackupItemAction } from "../actions/types.ts";
 import { StoreError, StowageError } from "../errors.ts";
 import { createArchiveWriter } from "../format/writer.ts";
 import { createBackupHookRunner } from "../hooks/backup.ts";
+import { checkRunHooks, type RunHookContext, type RunHookGate, withRunHooks } from "../hooks/run.ts";
 import { createRunLog } from "../log/run-log.ts";
 import { normalizePodVolumeOptions } from "../podvolume/options.ts";
 import { openSnapshotLocations } from "../snapshot/locations.ts";
@@ -26,7 +27,9 @@ import { createBackupVolumeSnapshots } from "./volume-snapshots.ts";
  * Backs up a cluster's API objects into a store, in Velero 1.18's exact format, and returns the outcome
  * as data. Throws only when the whole backup fails: invalid options ({@link ValidationError}, nothing
  * written), a name that already exists ({@link StoreError} `ERR_ALREADY_EXISTS`, the existing backup
- * untouched), or a store/cluster failure (everything this run wrote is removed again).
+ * untouched), a `hooks.before` that threw ({@link RunHookError} `ERR_HOOK`, nothing written), or a
+ * store/cluster failure (everything this run wrote is removed again). `hooks.after` runs whatever the
+ * outcome once `hooks.before` succeeded (see {@link RunHooks}).
  *
  * @example
  * const result = await backup({ cluster, store: fsStore("./backups"), name: "shop-nightly",
@@ -34,6 +37,15 @@ import { createBackupVolumeSnapshots } from "./volume-snapshots.ts";
  * console.log(result.phase, result.counts);
  */
 export const backup = async (options: BackupOptions): Promise<BackupResult> => {
+  checkRunHooks(options.hooks);
+  return withRunHooks(options.hooks, options.signal, (gate) => backupRun(options, gate));
+};
+
+/** The backup itself; `hooks.before` runs at its gate (`runHooks.before`), just before the name claim. */
+const backupRun = async (
+  options: BackupOptions,
+  runHooks: RunHookGate<RunHookContext<BackupOptions>>,
+): Promise<BackupResult> => {
   // resolve: every option checked (one ValidationError) before anything is written
   const discovery = await options.cluster.discovery({ refresh: true });
   const resolved = resolveBackupOptions(options, discovery);
@@ -157,6 +169,12 @@ export const backup = async (options: BackupOptions): Promise<BackupResult> => {
   });
 
   try {
+    // every check passed and nothing is written yet: the run-level `before` hook runs here
+    await runHooks.before(
+      { cluster, name, options, signal },
+      { subject: `backup "${name}"`, where: store.location },
+    );
+    runHooks.log(log);
     // claim the name before writing anything: of two runs with one name exactly one gets past here,
     // and the other (ERR_ALREADY_EXISTS) leaves every key alone
     await catalog.claimBackup(name, run);

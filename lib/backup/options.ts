@@ -1,11 +1,13 @@
 import type { BackupItemAction } from "../actions/types.ts";
 import type { BackupResourceHookSpec } from "../hooks/backup-spec.ts";
+import type { RunHookContext, RunHooks } from "../hooks/run.ts";
 import type { Cluster } from "../kube/client.ts";
 import type { PodVolumeOptions } from "../podvolume/options.ts";
 import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import type { LabelSelector } from "../store/types.ts";
 import type { RunOptions } from "../util/options.ts";
+import type { BackupResult } from "./result.ts";
 
 /** Progress of a running backup, for progress bars and logs. */
 export interface BackupProgress {
@@ -25,8 +27,15 @@ export interface BackupProgress {
   };
 }
 
-/** Hooks of a backup (`hooks` of {@link BackupOptions}). */
-export interface BackupHooks {
+/**
+ * Hooks of a backup (`hooks` of {@link BackupOptions}). Besides `resources`, the run-level
+ * {@link RunHooks}: `before({ cluster, name, options, signal })` runs once every option, the name and the
+ * snapshot locations were checked, just before the backup claims its name (throw to stop it: nothing is
+ * written); `after({ …, result } | { …, error })` runs whatever the outcome once `before` succeeded,
+ * after the backup was recorded (or removed). What they did is in `result.runHooks`; `before` is also in
+ * the backup's log.
+ */
+export interface BackupHooks extends RunHooks<RunHookContext<BackupOptions>, BackupResult> {
   /**
    * Velero's `BackupSpec.hooks.resources`: exec hooks (or functions) run in the selected pods before and
    * after each is backed up. A pod's own hook annotations (`pre.hook.backup.velero.io/command`, …) win
@@ -138,6 +147,10 @@ export interface BackupOptions extends RunOptions {
    * @default 300000 (5 min)
    */
   readonly heartbeatMs?: number;
-  /** Hooks run around the backup of pods (see {@link BackupHooks}). @default {} */
+  /**
+   * Hooks (see {@link BackupHooks}): exec hooks run around the backup of pods (`resources`), and your
+   * code around the whole backup (`before`, `after`, see {@link RunHooks}).
+   * @default {}
+   */
   readonly hooks?: BackupHooks;
 }

@@ -1,10 +1,11 @@
+import type { RunHooksReport } from "../hooks/run.ts";
 import type { Backup, BackupPhase, Result } from "../store/types.ts";
 import { kubeTime } from "../util/duration.ts";
 
 /** What `backup()` returns: Velero's outcome as data. */
 export interface BackupResult {
   readonly name: string;
-  /** `Completed`, or `PartiallyFailed` when any item or action logged an error. */
+  /** `Completed`, or `PartiallyFailed` when any item or action logged an error (or `hooks.after` failed). */
   readonly phase: Extract<BackupPhase, "Completed" | "PartiallyFailed">;
   readonly counts: {
     readonly itemsBackedUp: number;
@@ -26,6 +27,11 @@ export interface BackupResult {
   readonly hookStatus: { readonly hooksAttempted: number; readonly hooksFailed: number };
   /** The `velero-backup.json` that was written. */
   readonly backup: Backup;
+  /**
+   * What `hooks.before` / `hooks.after` did, when given. A failed `after` also counts as an error here
+   * (`errors.velero`, `counts.errors`, `phase` PartiallyFailed), not in `backup`: it runs once that is written.
+   */
+  readonly runHooks?: RunHooksReport;
 }
 
 /** The {@link BackupResult} of a backup whose velero-backup.json is `backup`, with its run's results. */

@@ -1,5 +1,6 @@
 import type { RestoreItemAction } from "../actions/types.ts";
 import type { ArchiveReaderOptions } from "../format/limits.ts";
+import type { RunHookContext, RunHooks, VerifyRestore } from "../hooks/run.ts";
 import type { Cluster } from "../kube/client.ts";
 import type { PodVolumeOptions } from "../podvolume/options.ts";
 import type { VolumeSnapshotLocation } from "../snapshot/types.ts";
@@ -7,6 +8,7 @@ import type { ObjectStore } from "../store/object-store.ts";
 import type { LabelSelector } from "../store/types.ts";
 import type { RunOptions } from "../util/options.ts";
 import type { RestorePriorities } from "./ordering.ts";
+import type { RestoreResult } from "./result.ts";
 
 /** Progress of a running restore. */
 export interface RestoreProgress {
@@ -118,4 +120,22 @@ export interface RestoreOptions extends RunOptions {
   readonly archiveLimits?: Omit<ArchiveReaderOptions, "signal">;
   /** Called as items are restored, and while a volume is created from a snapshot (`volumeSnapshot`). */
   readonly onProgress?: (progress: RestoreProgress) => void;
+  /**
+   * Your code around the whole restore (see {@link RunHooks}): `before({ cluster, name, backupName,
+   * options, signal })` runs once the options, the backup and the name were checked, just before the
+   * restore claims its name (throw to stop it: nothing is written); `after({ …, result } | { …, error })`
+   * runs whatever the outcome once `before` succeeded, after the restore was recorded, and after
+   * `verify`. Neither runs in a dry run. What they did is in `result.runHooks`.
+   * @default none
+   */
+  readonly hooks?: RunHooks<RunHookContext<RestoreOptions> & { readonly backupName: string }, RestoreResult>;
+  /**
+   * Checks what was restored (Velero issue #1688): `verify({ cluster, result, signal })` runs once every
+   * item and volume is restored, before the restore is recorded. Return nothing when all is well, or
+   * the problems found; each problem (or what it throws) is an error of the restore (scope velero, in
+   * its log and results), which then ends PartiallyFailed. Never thrown: `result.verify` says how it
+   * went. Not run in a dry run; an abort while it runs aborts the restore.
+   * @default none
+   */
+  readonly verify?: VerifyRestore<RestoreResult>;
 }

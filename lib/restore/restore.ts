@@ -5,6 +5,14 @@ import { resolveActions } from "../actions/registry.ts";
 import type { RestoreInfo, RestoreItemAction } from "../actions/types.ts";
 import { FormatError, StoreError, ValidationError } from "../errors.ts";
 import { extractArchive } from "../format/reader.ts";
+import {
+  checkRunHooks,
+  type RunHookContext,
+  type RunHookGate,
+  runVerify,
+  type VerifyOutcome,
+  withRunHooks,
+} from "../hooks/run.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { createRunLog } from "../log/run-log.ts";
 import { normalizePodVolumeOptions } from "../podvolume/options.ts";
@@ -54,15 +62,27 @@ const newestOfSchedule = async (store: RestoreOptions["store"], schedule: string
  * Throws only when the whole restore cannot run: invalid options (`ValidationError`), a backup that
  * does not exist or did not complete, or an archive that is hostile or unreadable (nothing is recorded
  * then); or when it is aborted through `signal` (`AbortError`; the restore is recorded as Failed, with
- * its results and log). An item the archive lies about — filed under a scope the cluster's discovery
- * contradicts, named or namespaced differently in its JSON than in its path, or not a JSON object — is
- * refused on its own: an error against its namespace, and the restore ends PartiallyFailed.
+ * its results and log); or when its `hooks.before` throws (`RunHookError` `ERR_HOOK`, nothing recorded).
+ * An item the archive lies about — filed under a scope the cluster's discovery contradicts, named or
+ * namespaced differently in its JSON than in its path, or not a JSON object — is refused on its own: an
+ * error against its namespace, and the restore ends PartiallyFailed. `hooks.after` runs whatever the
+ * outcome once `hooks.before` succeeded; `verify` runs once everything is restored, and its problems are
+ * errors of the restore (see {@link RestoreOptions}).
  *
  * @example
  * const result = await restore({ cluster, store, backupName: "shop-nightly-20261120020000",
  *   namespaceMapping: { shop: "shop-restored" } });
  */
 export const restore = async (options: RestoreOptions): Promise<RestoreResult> => {
+  checkRunHooks(options.hooks, { verify: options.verify });
+  return withRunHooks(options.hooks, options.signal, (gate) => restoreRun(options, gate));
+};
+
+/** The restore itself; `hooks.before` runs at its gate (`runHooks.before`), just before the name claim. */
+const restoreRun = async (
+  options: RestoreOptions,
+  runHooks: RunHookGate<RunHookContext<RestoreOptions> & { readonly backupName: string }>,
+): Promise<RestoreResult> => {
   // resolve: every option checked (one ValidationError) before the backup is read
   let discovery = await options.cluster.discovery({ refresh: true });
   const resolved = resolveRestoreOptions(options, discovery);
@@ -100,6 +120,7 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
     // open: the run's log, pod volume restorer, actions and the archive
     const signal = resolved.signal ?? new AbortController().signal;
     const log = createRunLog({ key: "restore", name }, { now });
+    runHooks.log(log);
     const spec = { backupName, ...resolved.spec };
     const info: RestoreInfo = { name, backupName, namespaceMapping: mapping, spec };
     // file-system restore of pod volumes: the action adds `restore-wait`, finish() restores the data
@@ -232,6 +253,30 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
         recorded = true;
       };
 
+      /** The result as it stands at `completed`. */
+      const outcome = (phase: RestorePhase, completed: Date): RestoreResult => {
+        const results = log.results();
+        return {
+          name,
+          backupName,
+          phase,
+          dryRun,
+          counts: {
+            itemsRestored: items.itemsRestored,
+            totalItems,
+            warnings: log.warnings,
+            errors: log.errors,
+          },
+          warnings: results.warnings,
+          errors: results.errors,
+          plan,
+          startTimestamp: kubeTime(started),
+          completionTimestamp: kubeTime(completed),
+          durationMs: completed.getTime() - started.getTime(),
+        };
+      };
+      let verified: VerifyOutcome | undefined;
+
       // restore: in Velero's order, CRDs first; a failed item is an error of its own, so what stops the
       // run here is an abort (or a failure outside any item): it is still recorded, as Failed
       try {
@@ -246,6 +291,11 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
           },
         });
         await podVolumes.finish();
+        // the restore's own check, once everything (volumes, hooks) is restored: its problems are errors
+        if (options.verify && !dryRun) {
+          const result = outcome(log.errors > 0 ? "PartiallyFailed" : "Completed", now());
+          verified = await runVerify(options.verify, { cluster, result, signal }, log);
+        }
       } catch (error) {
         log.error(`restore failed: ${error instanceof Error ? error.message : String(error)}`, {
           scope: "velero",
@@ -258,32 +308,21 @@ export const restore = async (options: RestoreOptions): Promise<RestoreResult> =
       const completed = now();
       const phase = log.errors > 0 ? "PartiallyFailed" : "Completed";
       log.info(`restore completed with phase ${phase}`);
-      const results = log.results();
+      const result = outcome(phase, completed);
       await persist(phase, completed);
-      return {
-        name,
-        backupName,
-        phase,
-        dryRun,
-        counts: {
-          itemsRestored: items.itemsRestored,
-          totalItems,
-          warnings: log.warnings,
-          errors: log.errors,
-        },
-        warnings: results.warnings,
-        errors: results.errors,
-        plan,
-        startTimestamp: kubeTime(started),
-        completionTimestamp: kubeTime(completed),
-        durationMs: completed.getTime() - started.getTime(),
-      };
+      return verified ? { ...result, verify: verified } : result;
     } finally {
       await volumeLocations?.close();
       await archive.cleanup();
     }
   };
 
+  // every check passed and nothing is written yet: the run-level `before` hook runs here (not in a dry run)
+  if (!dryRun) {
+    const signal = resolved.signal ?? new AbortController().signal;
+    const subject = `restore "${name}"`;
+    await runHooks.before({ cluster, name, backupName, options, signal }, { subject, where: store.location });
+  }
   // race-free: of two runs with one name exactly one gets past here; the other writes and deletes nothing
   if (!dryRun) await catalog.claimRestore(name, run);
   try {

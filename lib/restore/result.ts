@@ -1,3 +1,4 @@
+import type { RunHooksReport, VerifyOutcome } from "../hooks/run.ts";
 import type { RestoreRecord } from "../store/catalog.ts";
 import type { Result } from "../store/types.ts";
 
@@ -40,6 +41,13 @@ export interface RestoreResult {
   readonly startTimestamp: string;
   readonly completionTimestamp: string;
   readonly durationMs: number;
+  /** How `verify` went, when given (its problems are also errors above, scope velero). */
+  readonly verify?: VerifyOutcome;
+  /**
+   * What `hooks.before` / `hooks.after` did, when given. A failed `after` also counts as an error here
+   * (`errors.velero`, `counts.errors`, `phase` PartiallyFailed), not in the stored record: it runs after that.
+   */
+  readonly runHooks?: RunHooksReport;
 }
 
 const OUTCOMES = { create: "created", update: "updated", conflict: "skipped", fail: "failed" } as const;
