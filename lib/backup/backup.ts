@@ -261,7 +261,12 @@ const backupRun = async (
   } catch (error) {
     // an archive nobody reads (the claim was refused before the upload began) is left to be collected:
     // aborting it would raise an error on a stream without a reader
-    if (upload) writer.abort(error);
+    if (upload) {
+      // the upload may not read the archive yet (a directory store still opening its file): the stream's
+      // error needs a listener of its own, or it is an uncaught exception that ends the process
+      writer.stream.on("error", () => undefined);
+      writer.abort(error);
+    }
     controller.abort(error);
     await upload?.catch(() => undefined);
     // post hooks run to their end (bounded by their timeouts) even when the run failed: they undo what
