@@ -284,7 +284,8 @@ describe("backup() run-level hooks (real apiserver and stores)", () => {
             ),
         },
       }),
-      (error: Error) => {
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, "ERR_ABORTED", "the run's own code is kept");
         assert.match(error.message, /aborted/);
         assert.match(error.message, /hooks\.after failed too: did not finish within 300 ms of the abort/);
         return true;
