@@ -110,7 +110,7 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 const elapsed = (since: number): number => Math.round(performance.now() - since);
 
 /** The hook options' problems (not functions, a bad grace), for the run's ValidationError. */
-export const runHookProblems = (
+const runHookProblems = (
   hooks: RunHooks<never, never> | undefined,
   extra: Readonly<Record<string, unknown>> = {},
 ): string[] => {
