@@ -228,8 +228,10 @@ describe("backup() run-level hooks (real apiserver and stores)", () => {
       name: "test.stowage.dev/abort-on-bad",
       appliesTo: { resources: ["configmaps"] },
       execute: ({ item }) => {
-        if (item.metadata?.name === "bad") controller.abort(new Error("stopped by the test"));
-        return { item };
+        if (item.metadata?.name !== "bad") return { item };
+        // cancelled while this item is backed up: the run stops here, whatever else is in flight
+        controller.abort(new Error("stopped by the test"));
+        throw controller.signal.reason;
       },
     };
     let afterSignalAborted: boolean | undefined;

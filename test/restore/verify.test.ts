@@ -276,8 +276,10 @@ describe("restore() run-level hooks (real apiserver and store)", () => {
       name: "test.stowage.dev/abort-on-bad",
       appliesTo: { resources: ["configmaps"] },
       execute: ({ item }) => {
-        if (item.metadata?.name === "bad") controller.abort(new Error("stopped by the test"));
-        return { item };
+        if (item.metadata?.name !== "bad") return { item };
+        // cancelled while this item is restored: the run stops here, whatever else is in flight
+        controller.abort(new Error("stopped by the test"));
+        throw controller.signal.reason;
       },
     };
     let after: { error: unknown; aborted: boolean } | undefined;
