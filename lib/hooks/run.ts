@@ -7,7 +7,6 @@
 import { AbortError, describeValue, isStowageError, StowageError, ValidationError } from "../errors.ts";
 import type { Cluster } from "../kube/client.ts";
 import type { RunLog } from "../log/run-log.ts";
-import type { Result } from "../store/types.ts";
 
 /** What a run-level hook gets: the run's cluster, name, options and signal. */
 export interface RunHookContext<Options> {
@@ -99,7 +98,8 @@ export interface RunHookGate<Context> {
 interface HookedResult {
   readonly phase: string;
   readonly counts: { readonly errors: number };
-  readonly errors: Result;
+  /** Errors by scope, as in `-results.gz` (only `velero` is added to). */
+  readonly errors: { readonly velero?: string[] };
   readonly runHooks?: RunHooksReport;
 }
 
