@@ -2,13 +2,16 @@
 // `pods/exec` with a raw WebSocket client speaking `v5.channel.k8s.io` (the apiserver translates it to
 // SPDY towards the node, as it does towards a kubelet). This tests the harness, not lib/.
 import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { pathToFileURL } from "node:url";
 import WebSocket from "ws";
 import type { Cluster, KubeObject } from "../../lib/index.ts";
+import { repoRoot } from "../support/binaries.ts";
 import { onCleanup } from "../support/cleanup.ts";
 import { testEnv } from "../support/env.ts";
 import { eventually } from "../support/fixtures.ts";
@@ -272,6 +275,52 @@ describe("pods/exec through the real apiserver (harness plays the node)", () => 
       node.execs.find((e) => e.pod === "doomed" && e.finishedAt !== undefined),
     );
     assert.deepEqual([record.killed, record.exitCode], [true, 137]);
+  });
+
+  it("leaves no streaming server behind when the test process dies without stop() (harness plays the node)", async () => {
+    const { cluster } = await setUp();
+    const { kube } = await testEnv();
+    const player = pathToFileURL(join(repoRoot, "test", "support", "node-player.ts")).href;
+    const lib = pathToFileURL(join(repoRoot, "lib", "index.ts")).href;
+    const kubeletDir = mkdtempSync(join(tmpdir(), "stowage-kubelet-"));
+    onCleanup(() => rmSync(kubeletDir, { recursive: true, force: true }));
+    const script = `
+      const { connect } = await import(${JSON.stringify(lib)});
+      const { startNodePlayer } = await import(${JSON.stringify(player)});
+      const cluster = await connect({ kubeconfig: ${JSON.stringify(kube.kubeconfig)} });
+      const node = await startNodePlayer({ cluster, kubeletDir: ${JSON.stringify(kubeletDir)}, runImages: [] });
+      console.log(JSON.stringify({ name: node.name, port: node.kubeletPort }));
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const started = await new Promise<{ name: string; port: number }>((resolve, reject) => {
+      let out = "";
+      child.stdout?.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes("\n"))
+          resolve(JSON.parse(out.split("\n")[0] ?? "") as { name: string; port: number });
+      });
+      child.once("exit", (code) => reject(new Error(`the child exited (${code}) before starting its node`)));
+    });
+    onCleanup(() => cluster.delete("nodes", started.name).catch(() => undefined));
+    // the server's pid, from the socket table (a probe connection would make it log, and a write to
+    // its dead parent's pipe would end it for the wrong reason)
+    const ss = execFileSync("ss", ["-Hltnp", `sport = :${started.port}`], { encoding: "utf8" });
+    const pid = Number(/pid=(\d+)/.exec(ss)?.[1]);
+    assert.ok(pid > 0, `no process listens on the node's kubelet port ${started.port}: ${ss}`);
+    const alive = () => {
+      try {
+        return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+      } catch {
+        return false;
+      }
+    };
+    assert.equal(alive(), true);
+    child.kill("SIGKILL");
+    await eventually("the orphaned streaming server to exit", async () => !alive());
   });
 
   it("reports running pods ready, and a held pod not ready until released (harness plays the node)", async () => {
