@@ -67,6 +67,15 @@ export type {
   PodHookFunction,
 } from "./hooks/backup-spec.ts";
 export { HookCommandError, type HookErrorMode } from "./hooks/exec-hook.ts";
+export type {
+  ExecRestoreHook,
+  InitRestoreHook,
+  RestoreHooks,
+  RestorePodHookContext,
+  RestorePodHookFunction,
+  RestoreResourceHook,
+  RestoreResourceHookSpec,
+} from "./hooks/restore-spec.ts";
 export {
   type AfterHookContext,
   type HookOutcome,

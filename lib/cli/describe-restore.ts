@@ -90,5 +90,10 @@ export const describeRestore = (restore: RestoreRecord, results: Results | null)
   d.println();
   d.printf(`Total items to be restored:\t${status.progress?.totalItems ?? 0}\n`);
   d.printf(`Items restored:\t${status.progress?.itemsRestored ?? 0}\n`);
+  if (status.hookStatus) {
+    d.println();
+    d.printf(`HooksAttempted:\t${status.hookStatus.hooksAttempted ?? 0}\n`);
+    d.printf(`HooksFailed:\t${status.hookStatus.hooksFailed ?? 0}\n`);
+  }
   return d.toString();
 };

@@ -1,5 +1,6 @@
 import type { RestoreItemAction } from "../actions/types.ts";
 import type { ArchiveReaderOptions } from "../format/limits.ts";
+import type { RestoreHooks } from "../hooks/restore-spec.ts";
 import type { RunHookContext, RunHooks, VerifyRestore } from "../hooks/run.ts";
 import type { Cluster } from "../kube/client.ts";
 import type { PodVolumeOptions } from "../podvolume/options.ts";
@@ -126,9 +127,15 @@ export interface RestoreOptions extends RunOptions {
    * restore claims its name (throw to stop it: nothing is written); `after({ …, result } | { …, error })`
    * runs whatever the outcome once `before` succeeded, after the restore was recorded, and after
    * `verify`. Neither runs in a dry run. What they did is in `result.runHooks`.
-   * @default none
+   *
+   * `resources` are Velero's restore hooks (`RestoreSpec.hooks`, see {@link RestoreHooks}): entries add
+   * init containers to restored pods and run exec hooks (a command, or a function) in them once they are
+   * up. Pods' own `init.hook.restore.velero.io/*` and `post.hook.restore.velero.io/*` annotations work
+   * without them. The restore returns once every exec hook has run, failed or given up waiting.
+   * @default none (annotation hooks only)
    */
-  readonly hooks?: RunHooks<RunHookContext<RestoreOptions> & { readonly backupName: string }, RestoreResult>;
+  readonly hooks?: RunHooks<RunHookContext<RestoreOptions> & { readonly backupName: string }, RestoreResult> &
+    RestoreHooks;
   /**
    * Checks what was restored (Velero issue #1688): `verify({ cluster, result, signal })` runs once every
    * item and volume is restored, before the restore is recorded. Return nothing when all is well, or

@@ -8,6 +8,7 @@ import type { RestoreItemAction } from "../actions/types.ts";
 import { ValidationError } from "../errors.ts";
 import { checkRestoreFilters, type ResolvedFilters } from "../filters/index.ts";
 import { type ArchiveReaderOptions, resolveReaderOptions } from "../format/limits.ts";
+import { type ResolvedRestoreHooks, resolveRestoreHooks } from "../hooks/restore-spec.ts";
 import type { Cluster } from "../kube/client.ts";
 import type { Discovery } from "../kube/discovery.ts";
 import type { PodVolumeOptions } from "../podvolume/options.ts";
@@ -75,6 +76,8 @@ export interface ResolvedRestoreOptions extends ResolvedRunOptions {
   readonly crdTimeoutMs: number;
   /** The archive reader's bounds, checked. @default the reader's */
   readonly archiveLimits: Omit<ArchiveReaderOptions, "signal">;
+  /** The checked restore hooks (`hooks.resources`). @default none */
+  readonly hooks: ResolvedRestoreHooks;
   /** The recorded RestoreSpec's fields after `backupName`. */
   readonly spec: RestoreSpecFields;
   readonly onProgress: ((progress: RestoreProgress) => void) | undefined;
@@ -124,6 +127,7 @@ export const resolveRestoreOptions = (
   );
   const concurrency = checkPositive(problems, "concurrency", options.concurrency, 16, { integer: true });
   const crdTimeoutMs = checkNonNegative(problems, "crdTimeoutMs", options.crdTimeoutMs, 60_000);
+  const hooks = resolveRestoreHooks(options.hooks, discovery, problems);
   const archiveLimits = { ...options.archiveLimits };
   try {
     resolveReaderOptions(archiveLimits);
@@ -166,6 +170,7 @@ export const resolveRestoreOptions = (
     concurrency,
     crdTimeoutMs,
     archiveLimits,
+    hooks,
     spec: {
       ...(options.scheduleName ? { scheduleName: options.scheduleName } : {}),
       includedNamespaces: options.includedNamespaces?.length ? [...options.includedNamespaces] : ["*"],
@@ -182,6 +187,7 @@ export const resolveRestoreOptions = (
       ...(Object.keys(namespaceMapping).length ? { namespaceMapping } : {}),
       ...(options.restorePVs === undefined ? {} : { restorePVs: options.restorePVs }),
       ...(options.preserveNodePorts === undefined ? {} : { preserveNodePorts: options.preserveNodePorts }),
+      ...(hooks.spec ? { hooks: hooks.spec } : {}),
       ...(options.existingResourcePolicy ? { existingResourcePolicy: options.existingResourcePolicy } : {}),
     },
     onProgress: options.onProgress,

@@ -5,6 +5,7 @@ import { resolveActions } from "../actions/registry.ts";
 import type { RestoreInfo, RestoreItemAction } from "../actions/types.ts";
 import { FormatError, StoreError, ValidationError } from "../errors.ts";
 import { extractArchive } from "../format/reader.ts";
+import { createRestoreHookRun } from "../hooks/restore-hooks.ts";
 import {
   checkRunHooks,
   type RunHookContext,
@@ -133,6 +134,15 @@ const restoreRun = async (
       dryRun,
       signal,
     });
+    // restore hooks: init containers through their action, exec hooks once their pods are created
+    const hooks = createRestoreHookRun({
+      resources: resolved.hooks.resources,
+      log,
+      dryRun,
+      signal,
+      exec: (execOptions) => cluster.exec(execOptions),
+      getPod: (namespace, pod, podSignal) => cluster.tryGet("pods", pod, { namespace, signal: podSignal }),
+    });
     const { pluginConfigNamespace } = resolved.actions;
     const actions = resolveActions<RestoreItemAction>(
       [
@@ -140,6 +150,7 @@ const restoreRun = async (
           ? builtinRestoreActions(pluginConfigNamespace ? { pluginConfigNamespace } : {})
           : []),
         ...(resolved.actions.builtin ? [podVolumes.action] : []),
+        hooks.action,
         ...(resolved.actions.registered ? registeredRestoreItemActions() : []),
         ...resolved.actions.own,
       ],
@@ -219,6 +230,9 @@ const restoreRun = async (
         record: (entry, gvk) => {
           plan.push(entry);
           resourceList.add(entry, gvk);
+          if (entry.resource === "pods" && entry.action === "create" && entry.namespace !== undefined) {
+            hooks.created({ namespace: entry.namespace, name: entry.name });
+          }
           resolved.onProgress?.({ itemsRestored: items.itemsRestored, totalItems, resource: entry.resource });
         },
       });
@@ -238,6 +252,7 @@ const restoreRun = async (
           errors: log.errors,
           totalItems,
           itemsRestored: items.itemsRestored,
+          hookStatus: hooks.counts(),
         });
         await catalog.putRestore(
           name,
@@ -270,6 +285,7 @@ const restoreRun = async (
           warnings: results.warnings,
           errors: results.errors,
           plan,
+          hookStatus: hooks.counts(),
           startTimestamp: kubeTime(started),
           completionTimestamp: kubeTime(completed),
           durationMs: completed.getTime() - started.getTime(),
@@ -291,6 +307,7 @@ const restoreRun = async (
           },
         });
         await podVolumes.finish();
+        await hooks.finish();
         // the restore's own check, once everything (volumes, hooks) is restored: its problems are errors
         if (options.verify && !dryRun) {
           const result = outcome(log.errors > 0 ? "PartiallyFailed" : "Completed", now());

@@ -38,6 +38,11 @@ export interface RestoreResult {
   readonly errors: Result;
   /** Every object considered, in restore order. */
   readonly plan: readonly PlanEntry[];
+  /**
+   * The post-restore exec hooks run in restored pods (Velero's `status.hookStatus`): attempted, and of
+   * those failed (including hooks given up waiting for their container).
+   */
+  readonly hookStatus: { readonly hooksAttempted: number; readonly hooksFailed: number };
   readonly startTimestamp: string;
   readonly completionTimestamp: string;
   readonly durationMs: number;
@@ -88,6 +93,8 @@ export const restoreRecord = (init: {
   readonly errors: number;
   readonly totalItems: number;
   readonly itemsRestored: number;
+  /** Velero's finalizer always sets it (zero counts left out). */
+  readonly hookStatus: { readonly hooksAttempted: number; readonly hooksFailed: number };
 }): RestoreRecord => ({
   kind: "Restore",
   apiVersion: "velero.io/v1",
@@ -106,5 +113,9 @@ export const restoreRecord = (init: {
     ...(init.warnings ? { warnings: init.warnings } : {}),
     ...(init.errors ? { errors: init.errors } : {}),
     progress: { totalItems: init.totalItems, itemsRestored: init.itemsRestored },
+    hookStatus: {
+      ...(init.hookStatus.hooksAttempted ? { hooksAttempted: init.hookStatus.hooksAttempted } : {}),
+      ...(init.hookStatus.hooksFailed ? { hooksFailed: init.hookStatus.hooksFailed } : {}),
+    },
   },
 });

@@ -32,6 +32,8 @@ export interface RestoreRecord {
     warnings?: number;
     errors?: number;
     progress?: { totalItems?: number; itemsRestored?: number };
+    /** Post-restore exec hooks (Velero's HookStatus); absent in records written before hooks existed. */
+    hookStatus?: { hooksAttempted?: number; hooksFailed?: number };
   };
 }
 

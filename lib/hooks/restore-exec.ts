@@ -1,0 +1,289 @@
+/**
+ * Post-restore exec hooks, Velero's way (`internal/hook/wait_exec_hook_handler.go`): once a restored pod
+ * is created its hooks wait, watching the pod through the apiserver, until their container is running
+ * (Ready, when any hook of that container has `waitForReady`), then run in order. A hook whose wait
+ * timeout passes first, whose pod ends or goes away, or that is stopped by an earlier `onError: Fail`
+ * failure, is a failed hook. Failures are errors of the restore for `Fail` hooks and warnings for
+ * `Continue` ones; every hook counts in `hookStatus` (Velero's hook tracker).
+ */
+import { AbortError } from "../errors.ts";
+import { type ExecOptions, type ExecResult, ExecTimeoutError } from "../kube/exec-types.ts";
+import type { KubeObject } from "../kube/types.ts";
+import type { RunLog } from "../log/run-log.ts";
+import { formatDuration } from "../util/duration.ts";
+import { sleep } from "../util/poll.ts";
+import type { PlannedExecHook } from "./restore-pod.ts";
+import type { RestorePodHookContext } from "./restore-spec.ts";
+
+/** What the exec hooks of a restore need from it. */
+export interface RestoreExecHooksDeps {
+  /** `cluster.exec`. */
+  exec(options: ExecOptions): Promise<ExecResult>;
+  /** The pod as the apiserver has it now; undefined when it does not exist. */
+  getPod(namespace: string, name: string, signal: AbortSignal): Promise<KubeObject | undefined>;
+  readonly log: RunLog;
+  /** The restore's signal: aborting stops every wait and hook. */
+  readonly signal: AbortSignal;
+  /** Pause between two looks at a pod. @default 500 */
+  readonly pollIntervalMs?: number;
+}
+
+/** Velero's `HookStatus`. */
+export interface HookCounts {
+  readonly hooksAttempted: number;
+  readonly hooksFailed: number;
+}
+
+/** The post-restore exec hooks of one restore. */
+export interface RestoreExecHooks {
+  /** Starts waiting for the hooks of a pod the restore created (returns at once). */
+  start(pod: { readonly namespace: string; readonly name: string }, hooks: readonly PlannedExecHook[]): void;
+  /** Resolves once every started hook has run or failed; rejects with AbortError when the restore was aborted. */
+  finish(): Promise<void>;
+  /** Hooks attempted and failed so far. */
+  counts(): HookCounts;
+}
+
+const TAIL = 512;
+const tail = (text: string) => (text.length > TAIL ? `…${text.slice(-TAIL)}` : text).trim();
+
+interface ContainerStatus {
+  name?: string;
+  ready?: boolean;
+  state?: { running?: unknown };
+}
+
+/** Whether `container` is up for its hooks: Ready when one of them waits for ready, else running. */
+const isUp = (pod: KubeObject, container: string, hooks: readonly PlannedExecHook[]): boolean => {
+  const statuses = ((pod.status as { containerStatuses?: ContainerStatus[] } | undefined)
+    ?.containerStatuses ?? []) as ContainerStatus[];
+  const status = statuses.find((s) => s.name === container);
+  if (!status) return false;
+  return hooks.some((h) => h.waitForReady) ? status.ready === true : status.state?.running !== undefined;
+};
+
+/** Creates the exec-hook runner of one restore. */
+export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecHooks => {
+  const { log, signal } = deps;
+  const intervalMs = deps.pollIntervalMs ?? 500;
+  const running = new Set<Promise<void>>();
+  /** Set by the first `Fail` hook that fails: no hook that has not started runs after it. */
+  let stoppedBy: string | undefined;
+  let attempted = 0;
+  let failed = 0;
+
+  const fieldsOf = (ns: string, pod: string, hook: PlannedExecHook) => ({
+    resource: "pods",
+    namespace: ns,
+    name: pod,
+    hookName: hook.hookName,
+    hookSource: hook.source,
+    hookContainer: hook.container,
+    hookType: "exec",
+    hookPhase: "post",
+  });
+
+  /** Records a failed hook: an error when it is `Fail` (and then stops the rest), else a warning. */
+  const fail = (ns: string, pod: string, hook: PlannedExecHook, reason: string) => {
+    failed++;
+    const message = `post-restore exec hook ${hook.hookName} in container ${hook.container} of pod ${ns}/${pod} failed`;
+    const fields = { ...fieldsOf(ns, pod, hook), error: reason };
+    if (hook.onError === "Fail") {
+      log.error(message, fields);
+      stoppedBy ??= `hook ${hook.hookName} of pod ${ns}/${pod} failed with onError Fail`;
+    } else {
+      log.warn(message, fields);
+    }
+  };
+
+  /** Runs one hook whose container is up; the reason it failed, or undefined. */
+  const runHook = async (live: KubeObject, ns: string, pod: string, hook: PlannedExecHook) => {
+    const fields = fieldsOf(ns, pod, hook);
+    const timeout = formatDuration(hook.execTimeoutMs);
+    const command = hook.command;
+    if (typeof command !== "function") {
+      log.info("running post-restore exec hook", { ...fields, hookTimeout: timeout });
+      try {
+        const result = await deps.exec({
+          namespace: ns,
+          pod,
+          container: hook.container,
+          command,
+          timeoutMs: hook.execTimeoutMs,
+          signal,
+        });
+        if (result.exitCode !== 0) {
+          const stderr = tail(result.stderr);
+          return `command exited with code ${result.exitCode}${stderr ? `: ${stderr}` : ""}`;
+        }
+        log.info("post-restore exec hook completed", fields);
+        return undefined;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        if (error instanceof ExecTimeoutError) return `timed out after ${timeout}`;
+        return error instanceof Error ? error.message : String(error);
+      }
+    }
+    log.info("running post-restore function hook", { ...fields, hookTimeout: timeout });
+    const timer = new AbortController();
+    const hookSignal = AbortSignal.any([signal, timer.signal]);
+    const scoped = log.scoped(fields);
+    const context: RestorePodHookContext = {
+      pod: live,
+      container: hook.container,
+      signal: hookSignal,
+      log: { info: scoped.info, warn: scoped.warn },
+      exec: (cmd, options = {}) =>
+        deps.exec({
+          ...options,
+          namespace: ns,
+          pod,
+          container: options.container ?? hook.container,
+          command: cmd,
+          signal: hookSignal,
+        }),
+    };
+    let handle: NodeJS.Timeout | undefined;
+    const expired = new Promise<string>((resolve) => {
+      handle = setTimeout(() => {
+        timer.abort(new Error(`hook ran longer than ${timeout}`));
+        resolve(`timed out after ${timeout}`);
+      }, hook.execTimeoutMs);
+    });
+    try {
+      const outcome = await Promise.race([
+        Promise.resolve()
+          .then(() => command(context))
+          .then(() => undefined),
+        expired,
+      ]);
+      if (outcome === undefined) log.info("post-restore function hook completed", fields);
+      return outcome;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return error instanceof Error ? error.message : String(error);
+    } finally {
+      clearTimeout(handle);
+    }
+  };
+
+  /** Waits for the containers of one pod and runs their hooks in order. */
+  const runPod = async (ns: string, pod: string, hooks: readonly PlannedExecHook[]) => {
+    const began = Date.now();
+    const pending = new Map<string, PlannedExecHook[]>();
+    for (const hook of hooks) pending.set(hook.container, [...(pending.get(hook.container) ?? []), hook]);
+    const failAll = (reason: string) => {
+      for (const list of pending.values()) for (const hook of list) fail(ns, pod, hook, reason);
+      pending.clear();
+    };
+    let uid: string | undefined;
+    while (pending.size > 0) {
+      if (signal.aborted) {
+        failAll("not run: the restore was aborted");
+        return;
+      }
+      if (stoppedBy) {
+        failAll(`not run: ${stoppedBy}`);
+        return;
+      }
+      let live: KubeObject | undefined;
+      try {
+        live = await deps.getPod(ns, pod, signal);
+      } catch (error) {
+        if (signal.aborted) continue;
+        log.info(`could not read pod ${ns}/${pod} while waiting for its hooks: ${(error as Error).message}`, {
+          resource: "pods",
+          namespace: ns,
+          name: pod,
+        });
+        live = undefined;
+        await sleep(intervalMs, signal);
+        continue;
+      }
+      if (!live || (uid !== undefined && live.metadata?.uid !== uid) || live.metadata?.deletionTimestamp) {
+        failAll("not run: the pod was deleted before its hooks ran");
+        return;
+      }
+      if (uid === undefined) {
+        uid = live.metadata?.uid;
+        const names = new Set(
+          ((live.spec as { containers?: { name?: string }[] })?.containers ?? []).map((c) => c.name),
+        );
+        for (const [container, list] of pending) {
+          if (names.has(container)) continue;
+          for (const hook of list) fail(ns, pod, hook, `the pod has no container ${container}`);
+          pending.delete(container);
+        }
+      }
+      const phase = (live.status as { phase?: string } | undefined)?.phase;
+      if (phase === "Succeeded" || phase === "Failed") {
+        failAll(`not run: the pod entered phase ${phase} before its hooks ran`);
+        return;
+      }
+      for (const [container, list] of [...pending]) {
+        const elapsed = Date.now() - began;
+        if (!isUp(live, container, list)) {
+          // hooks whose wait timeout passed while their container is not up are given up
+          const kept = list.filter((hook) => {
+            if (hook.waitTimeoutMs <= 0 || elapsed < hook.waitTimeoutMs) return true;
+            const wanted = list.some((h) => h.waitForReady) ? "Ready" : "running";
+            fail(
+              ns,
+              pod,
+              hook,
+              `container ${container} was not ${wanted} within the wait timeout of ${formatDuration(hook.waitTimeoutMs)}`,
+            );
+            return false;
+          });
+          if (kept.length > 0) pending.set(container, kept);
+          else pending.delete(container);
+          continue;
+        }
+        pending.delete(container);
+        for (const [i, hook] of list.entries()) {
+          if (signal.aborted || stoppedBy) {
+            const why = signal.aborted ? "the restore was aborted" : stoppedBy;
+            for (const rest of list.slice(i)) fail(ns, pod, rest, `not run: ${why}`);
+            break;
+          }
+          if (hook.waitTimeoutMs > 0 && Date.now() - began > hook.waitTimeoutMs) {
+            fail(
+              ns,
+              pod,
+              hook,
+              `expired before it could run: wait timeout ${formatDuration(hook.waitTimeoutMs)}`,
+            );
+            continue;
+          }
+          const reason = await runHook(live, ns, pod, hook);
+          if (reason !== undefined) fail(ns, pod, hook, reason);
+        }
+      }
+      if (pending.size > 0) await sleep(intervalMs, signal);
+    }
+  };
+
+  return {
+    start(pod, hooks) {
+      if (hooks.length === 0) return;
+      attempted += hooks.length;
+      const task = runPod(pod.namespace, pod.name, hooks).catch((error: unknown) => {
+        // only an abort gets here (it is reported by finish()); anything else is a bug worth a line
+        if (!signal.aborted)
+          log.error(`post-restore hooks of pod ${pod.namespace}/${pod.name}: ${String(error)}`, {
+            resource: "pods",
+            namespace: pod.namespace,
+            name: pod.name,
+          });
+      });
+      running.add(task);
+      void task.finally(() => running.delete(task));
+    },
+    async finish() {
+      if (running.size > 0) log.info(`waiting for the post-restore exec hooks of ${running.size} pod(s)`);
+      while (running.size > 0) await Promise.all([...running]);
+      if (signal.aborted) throw new AbortError("the restore was aborted", { cause: signal.reason });
+    },
+    counts: () => ({ hooksAttempted: attempted, hooksFailed: failed }),
+  };
+};

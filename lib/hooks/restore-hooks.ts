@@ -1,0 +1,76 @@
+/**
+ * The restore hooks of one restore run. Its item action, `velero.io/init-restore-hook` (Velero's name),
+ * sees every pod the restore is about to create — only pods in the restore's scope reach actions — adds
+ * the init-container hooks to it and notes its exec hooks; when the restore reports the pod created,
+ * the exec hooks start waiting for it (a pod that existed, was skipped or failed gets none). `finish()`
+ * waits for them all: the restore's result is not returned before.
+ */
+import type { RestoreItemAction } from "../actions/types.ts";
+import type { ExecOptions, ExecResult } from "../kube/exec-types.ts";
+import type { KubeObject } from "../kube/types.ts";
+import type { RunLog } from "../log/run-log.ts";
+import { createRestoreExecHooks, type HookCounts } from "./restore-exec.ts";
+import { type PlannedExecHook, planExecHooks, withInitHooks } from "./restore-pod.ts";
+import type { ResolvedResourceRestoreHook } from "./restore-spec.ts";
+
+/** The restore hooks of one run. */
+export interface RestoreHookRun {
+  /** Adds init-container hooks to pods and notes their exec hooks; runs after the pod-volume action. */
+  readonly action: RestoreItemAction;
+  /** The restore created `namespace/name` (a pod): its exec hooks start waiting for it. */
+  created(pod: { readonly namespace: string; readonly name: string }): void;
+  /** Waits for every started exec hook; AbortError when the restore was aborted. */
+  finish(): Promise<void>;
+  /** Velero's `hookStatus` so far. */
+  counts(): HookCounts;
+}
+
+/** Creates the restore hooks of one run (a dry run adds init containers to the plan and runs nothing). */
+export const createRestoreHookRun = (deps: {
+  readonly resources: readonly ResolvedResourceRestoreHook[];
+  readonly log: RunLog;
+  readonly dryRun: boolean;
+  readonly signal: AbortSignal;
+  exec(options: ExecOptions): Promise<ExecResult>;
+  getPod(namespace: string, name: string, signal: AbortSignal): Promise<KubeObject | undefined>;
+  /** @default 500 */
+  readonly pollIntervalMs?: number;
+}): RestoreHookRun => {
+  const { log } = deps;
+  const planned = new Map<string, PlannedExecHook[]>();
+  const exec = createRestoreExecHooks({
+    exec: deps.exec,
+    getPod: deps.getPod,
+    log,
+    signal: deps.signal,
+    ...(deps.pollIntervalMs === undefined ? {} : { pollIntervalMs: deps.pollIntervalMs }),
+  });
+  const key = (namespace: string, name: string) => `${namespace}/${name}`;
+
+  const action: RestoreItemAction = {
+    name: "velero.io/init-restore-hook",
+    appliesTo: { resources: ["pods"] },
+    execute({ item, log: itemLog }) {
+      const namespace = item.metadata?.namespace ?? "";
+      const name = item.metadata?.name ?? "";
+      const hooks = planExecHooks(item, deps.resources, (message) => itemLog.warn(message));
+      if (hooks.length > 0 && !deps.dryRun) planned.set(key(namespace, name), hooks);
+      const init = withInitHooks(item, deps.resources);
+      if (!init) return undefined;
+      itemLog.info(`init container hooks added from the ${init.source}: ${init.added.join(", ")}`);
+      return { item: init.pod };
+    },
+  };
+
+  return {
+    action,
+    created({ namespace, name }) {
+      const hooks = planned.get(key(namespace, name));
+      if (!hooks) return;
+      planned.delete(key(namespace, name));
+      exec.start({ namespace, name }, hooks);
+    },
+    finish: () => exec.finish(),
+    counts: () => exec.counts(),
+  };
+};
