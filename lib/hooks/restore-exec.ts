@@ -40,6 +40,11 @@ export interface RestoreExecHooks {
   start(pod: { readonly namespace: string; readonly name: string }, hooks: readonly PlannedExecHook[]): void;
   /** Resolves once every started hook has run or failed; rejects with AbortError when the restore was aborted. */
   finish(): Promise<void>;
+  /**
+   * The restore stopped (an abort, or a failure outside any item): hooks still waiting are failed as
+   * not run, running ones are cancelled; resolves once all have ended. Never rejects.
+   */
+  stop(): Promise<void>;
   /** Hooks attempted and failed so far. */
   counts(): HookCounts;
 }
@@ -64,7 +69,11 @@ const isUp = (pod: KubeObject, container: string, hooks: readonly PlannedExecHoo
 
 /** Creates the exec-hook runner of one restore. */
 export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecHooks => {
-  const { log, signal } = deps;
+  const { log } = deps;
+  const halt = new AbortController();
+  /** Aborted by the restore's signal or by `stop()`: ends every wait and running hook. */
+  const signal = AbortSignal.any([deps.signal, halt.signal]);
+  const stopReason = () => (deps.signal.aborted ? "the restore was aborted" : "the restore stopped");
   const intervalMs = deps.pollIntervalMs ?? 500;
   const running = new Set<Promise<void>>();
   /** Set by the first `Fail` hook that fails: no hook that has not started runs after it. */
@@ -119,7 +128,7 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
         log.info("post-restore exec hook completed", fields);
         return undefined;
       } catch (error) {
-        if (signal.aborted) throw error;
+        if (signal.aborted) return `stopped: ${stopReason()}`;
         if (error instanceof ExecTimeoutError) return `timed out after ${timeout}`;
         return error instanceof Error ? error.message : String(error);
       }
@@ -143,27 +152,32 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
           signal: hookSignal,
         }),
     };
+    // the function is not waited for past its timeout or the restore's end (it cannot be killed)
     let handle: NodeJS.Timeout | undefined;
-    const expired = new Promise<string>((resolve) => {
+    let onStop: (() => void) | undefined;
+    const cut = new Promise<string>((resolve) => {
       handle = setTimeout(() => {
         timer.abort(new Error(`hook ran longer than ${timeout}`));
         resolve(`timed out after ${timeout}`);
       }, hook.execTimeoutMs);
+      onStop = () => resolve(`stopped: ${stopReason()}`);
+      signal.addEventListener("abort", onStop, { once: true });
     });
     try {
       const outcome = await Promise.race([
         Promise.resolve()
           .then(() => command(context))
           .then(() => undefined),
-        expired,
+        cut,
       ]);
       if (outcome === undefined) log.info("post-restore function hook completed", fields);
       return outcome;
     } catch (error) {
-      if (signal.aborted) throw error;
+      if (signal.aborted) return `stopped: ${stopReason()}`;
       return error instanceof Error ? error.message : String(error);
     } finally {
       clearTimeout(handle);
+      if (onStop) signal.removeEventListener("abort", onStop);
     }
   };
 
@@ -179,7 +193,7 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
     let uid: string | undefined;
     while (pending.size > 0) {
       if (signal.aborted) {
-        failAll("not run: the restore was aborted");
+        failAll(`not run: ${stopReason()}`);
         return;
       }
       if (stoppedBy) {
@@ -242,7 +256,7 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
         pending.delete(container);
         for (const [i, hook] of list.entries()) {
           if (signal.aborted || stoppedBy) {
-            const why = signal.aborted ? "the restore was aborted" : stoppedBy;
+            const why = signal.aborted ? stopReason() : stoppedBy;
             for (const rest of list.slice(i)) fail(ns, pod, rest, `not run: ${why}`);
             break;
           }
@@ -278,6 +292,10 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
       });
       running.add(task);
       void task.finally(() => running.delete(task));
+    },
+    async stop() {
+      halt.abort();
+      while (running.size > 0) await Promise.all([...running]);
     },
     async finish() {
       if (running.size > 0) log.info(`waiting for the post-restore exec hooks of ${running.size} pod(s)`);

@@ -21,6 +21,8 @@ export interface RestoreHookRun {
   created(pod: { readonly namespace: string; readonly name: string }): void;
   /** Waits for every started exec hook; AbortError when the restore was aborted. */
   finish(): Promise<void>;
+  /** The restore stopped: fails the hooks still waiting and waits for running ones to end. Never rejects. */
+  stop(): Promise<void>;
   /** Velero's `hookStatus` so far. */
   counts(): HookCounts;
 }
@@ -71,6 +73,7 @@ export const createRestoreHookRun = (deps: {
       exec.start({ namespace, name }, hooks);
     },
     finish: () => exec.finish(),
+    stop: () => exec.stop(),
     counts: () => exec.counts(),
   };
 };

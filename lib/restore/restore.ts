@@ -314,6 +314,7 @@ const restoreRun = async (
           verified = await runVerify(options.verify, { cluster, result, signal }, log);
         }
       } catch (error) {
+        await hooks.stop();
         log.error(`restore failed: ${error instanceof Error ? error.message : String(error)}`, {
           scope: "velero",
         });
