@@ -75,7 +75,8 @@ describe("restore hooks on one pod (pure)", () => {
     const spec = [entry("seed", () => true, [{ name: "seed-a", image: "loader", command: ["load"] }])];
     const out = withInitHooks(annotated, spec);
     assert.equal(out?.source, "annotation");
-    assert.deepEqual(((out?.pod ?? {}).spec as { initContainers: unknown[] }).initContainers, [
+    const restored: KubeObject = out?.pod ?? {};
+    assert.deepEqual((restored.spec as { initContainers: unknown[] }).initContainers, [
       { name: "restore-init", image: "alpine:3.20", command: ["/bin/sh", "-c", "echo hi"] },
     ]);
     // no name annotation: Velero's generated name

@@ -225,6 +225,12 @@ describe("restore hooks (harness plays the node)", () => {
             },
           ],
         },
+        // a container the pod does not have: a failed hook, not a wait
+        {
+          name: "wrong-container",
+          labelSelector: "app=db",
+          postHooks: [{ exec: { container: "missing", command: ["true"], onError: "Continue" } }],
+        },
         // a namespace the restore does not restore into: never applies
         {
           name: "elsewhere",
@@ -243,8 +249,14 @@ describe("restore hooks (harness plays the node)", () => {
       hooks,
     });
     assert.equal(result.phase, "Completed", JSON.stringify(result.errors));
-    assert.deepEqual(result.hookStatus, { hooksAttempted: 2, hooksFailed: 1 });
+    assert.deepEqual(result.hookStatus, { hooksAttempted: 3, hooksFailed: 2 });
     const warnings = result.warnings.namespaces?.[target] ?? [];
+    assert.ok(
+      warnings.some((w) =>
+        /hook wrong-container in container missing .*the pod has no container missing/.test(w),
+      ),
+      JSON.stringify(result.warnings),
+    );
     assert.ok(
       warnings.some((w) =>
         /name: \/db .*hook restore-db in container app .*command exited with code 3: broken/.test(w),
@@ -345,7 +357,8 @@ describe("restore hooks (harness plays the node)", () => {
     const records = await Promise.all(names.map((n) => getRestore(store, n)));
     const aborted = records.find((r) => r.restore.metadata.name.startsWith("aborted-"));
     assert.equal(aborted?.restore.status.phase, "Failed");
-    assert.deepEqual(aborted?.restore.status.hookStatus, { hooksAttempted: 1 });
+    // the hook that never ran is counted failed, as Velero counts hooks its cancelled wait left behind
+    assert.deepEqual(aborted?.restore.status.hookStatus, { hooksAttempted: 1, hooksFailed: 1 });
     assert.deepEqual(execsOf(target, "db"), []);
   });
 
