@@ -191,6 +191,26 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
       pending.clear();
     };
     let uid: string | undefined;
+    /** The last error reading the pod, logged once and named if the hooks give up. */
+    let readError: string | undefined;
+    /** Gives up the hooks whose wait timeout passed while their container is not up. */
+    const expire = (container: string, list: PlannedExecHook[]) => {
+      const elapsed = Date.now() - began;
+      const wanted = list.some((h) => h.waitForReady) ? "Ready" : "running";
+      const kept = list.filter((hook) => {
+        if (hook.waitTimeoutMs <= 0 || elapsed < hook.waitTimeoutMs) return true;
+        const why = readError ? ` (reading the pod failed: ${readError})` : "";
+        fail(
+          ns,
+          pod,
+          hook,
+          `container ${container} was not ${wanted} within the wait timeout of ${formatDuration(hook.waitTimeoutMs)}${why}`,
+        );
+        return false;
+      });
+      if (kept.length > 0) pending.set(container, kept);
+      else pending.delete(container);
+    };
     while (pending.size > 0) {
       if (signal.aborted) {
         failAll(`not run: ${stopReason()}`);
@@ -205,15 +225,20 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
         live = await deps.getPod(ns, pod, signal);
       } catch (error) {
         if (signal.aborted) continue;
-        log.info(`could not read pod ${ns}/${pod} while waiting for its hooks: ${(error as Error).message}`, {
-          resource: "pods",
-          namespace: ns,
-          name: pod,
-        });
-        live = undefined;
-        await sleep(intervalMs, signal);
+        const message = error instanceof Error ? error.message : String(error);
+        if (readError === undefined) {
+          log.info(`could not read pod ${ns}/${pod} while waiting for its hooks (retrying): ${message}`, {
+            resource: "pods",
+            namespace: ns,
+            name: pod,
+          });
+        }
+        readError = message;
+        for (const [container, list] of [...pending]) expire(container, list);
+        if (pending.size > 0) await sleep(intervalMs, signal);
         continue;
       }
+      readError = undefined;
       if (!live || (uid !== undefined && live.metadata?.uid !== uid) || live.metadata?.deletionTimestamp) {
         failAll("not run: the pod was deleted before its hooks ran");
         return;
@@ -235,22 +260,8 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
         return;
       }
       for (const [container, list] of [...pending]) {
-        const elapsed = Date.now() - began;
         if (!isUp(live, container, list)) {
-          // hooks whose wait timeout passed while their container is not up are given up
-          const kept = list.filter((hook) => {
-            if (hook.waitTimeoutMs <= 0 || elapsed < hook.waitTimeoutMs) return true;
-            const wanted = list.some((h) => h.waitForReady) ? "Ready" : "running";
-            fail(
-              ns,
-              pod,
-              hook,
-              `container ${container} was not ${wanted} within the wait timeout of ${formatDuration(hook.waitTimeoutMs)}`,
-            );
-            return false;
-          });
-          if (kept.length > 0) pending.set(container, kept);
-          else pending.delete(container);
+          expire(container, list);
           continue;
         }
         pending.delete(container);
@@ -282,7 +293,7 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
       if (hooks.length === 0) return;
       attempted += hooks.length;
       const task = runPod(pod.namespace, pod.name, hooks).catch((error: unknown) => {
-        // only an abort gets here (it is reported by finish()); anything else is a bug worth a line
+        // runPod ends its hooks itself and does not throw: what gets here is a bug worth a line
         if (!signal.aborted)
           log.error(`post-restore hooks of pod ${pod.namespace}/${pod.name}: ${String(error)}`, {
             resource: "pods",
@@ -300,7 +311,7 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
     async finish() {
       if (running.size > 0) log.info(`waiting for the post-restore exec hooks of ${running.size} pod(s)`);
       while (running.size > 0) await Promise.all([...running]);
-      if (signal.aborted) throw new AbortError("the restore was aborted", { cause: signal.reason });
+      if (deps.signal.aborted) throw new AbortError("the restore was aborted", { cause: deps.signal.reason });
     },
     counts: () => ({ hooksAttempted: attempted, hooksFailed: failed }),
   };

@@ -103,8 +103,8 @@ export interface RestoreResourceHookSpec {
   readonly excludedResources?: readonly string[];
   /** Only pods whose labels match. @default every pod */
   readonly labelSelector?: LabelSelectorInput;
-  /** The hooks, run in this order. @default [] */
-  readonly postHooks?: readonly RestoreResourceHook[];
+  /** The hooks, run in this order; a bare function is an exec hook with the defaults. @default [] */
+  readonly postHooks?: readonly (RestoreResourceHook | RestorePodHookFunction)[];
 }
 
 /** `restore()`'s `hooks` (Velero's `RestoreSpec.hooks`). */
@@ -262,6 +262,7 @@ const checkInit = (problems: string[], field: string, raw: unknown): Record<stri
 /** The recorded form of one entry: Velero's fields, function hooks left out (they cannot be written). */
 const recordedEntry = (spec: RestoreResourceHookSpec, selector: unknown): Record<string, unknown> => {
   const postHooks = (spec.postHooks ?? []).flatMap((hook) => {
+    if (typeof hook === "function") return [];
     const exec =
       typeof hook.exec === "object" && typeof hook.exec.command !== "function" ? hook.exec : undefined;
     const entry = {
@@ -357,16 +358,17 @@ export const resolveRestoreHooks = (
     const postHooks = spec.postHooks ?? [];
     if (!Array.isArray(postHooks)) {
       problems.push(
-        `${at}.postHooks must be an array of { exec } / { init } hooks, got ${describeValue(postHooks)}`,
+        `${at}.postHooks must be an array of { exec } / { init } hooks or functions, got ${describeValue(postHooks)}`,
       );
       return;
     }
     const initContainers: Record<string, unknown>[] = [];
     const exec: ResolvedExecHook[] = [];
-    postHooks.forEach((hook: RestoreResourceHook, j) => {
+    postHooks.forEach((entry: RestoreResourceHook | RestorePodHookFunction, j) => {
       const hookAt = `${at}.postHooks[${j}]`;
+      const hook: RestoreResourceHook = typeof entry === "function" ? { exec: entry } : entry;
       if (typeof hook !== "object" || hook === null) {
-        problems.push(`${hookAt} must be { exec } or { init }, got ${describeValue(hook)}`);
+        problems.push(`${hookAt} must be { exec }, { init } or a function, got ${describeValue(hook)}`);
         return;
       }
       if (hook.exec === undefined && hook.init === undefined) {

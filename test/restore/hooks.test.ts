@@ -298,11 +298,18 @@ describe("restore hooks (harness plays the node)", () => {
           {
             name: "as-code",
             postHooks: [
+              // a bare function: an exec hook with the defaults (first container, Continue, 30s)
+              async ({ pod, container, exec }) => {
+                seen.push(`${pod.metadata?.namespace}/${pod.metadata?.name}/${container}`);
+                const out = await exec(writes("fn", "fn.txt"));
+                if (out.exitCode !== 0) throw new Error(`exit ${out.exitCode}`);
+              },
+              // a function in command's place that throws: a failed Continue hook, a warning
               {
-                exec: async ({ pod, container, exec }) => {
-                  seen.push(`${pod.metadata?.namespace}/${pod.metadata?.name}/${container}`);
-                  const out = await exec(writes("fn", "fn.txt"));
-                  if (out.exitCode !== 0) throw new Error(`exit ${out.exitCode}`);
+                exec: {
+                  command: () => {
+                    throw new Error("checksum mismatch");
+                  },
                 },
               },
               { exec: { command: ["sh", "-c", "exit 1"], onError: "Fail" } },
@@ -313,12 +320,16 @@ describe("restore hooks (harness plays the node)", () => {
       },
     });
     assert.equal(result.phase, "PartiallyFailed");
-    assert.deepEqual(result.hookStatus, { hooksAttempted: 3, hooksFailed: 2 });
+    assert.deepEqual(result.hookStatus, { hooksAttempted: 4, hooksFailed: 3 });
     assert.deepEqual(seen, [`${target}/db/app`]);
     const errors = result.errors.namespaces?.[target] ?? [];
     assert.equal(errors.length, 1, JSON.stringify(result.errors));
     assert.match(errors[0] ?? "", /hook as-code in container app .*command exited with code 1/);
     const warnings = result.warnings.namespaces?.[target] ?? [];
+    assert.ok(
+      warnings.some((w) => /hook as-code in container app .*checksum mismatch/.test(w)),
+      JSON.stringify(result.warnings),
+    );
     assert.ok(
       warnings.some((w) => /not run: hook as-code of pod .*\/db failed with onError Fail/.test(w)),
       JSON.stringify(result.warnings),
