@@ -79,7 +79,9 @@ export interface InitRestoreHook {
 
 /** One entry of `postHooks`: an exec hook (object or function) or an init hook. */
 export interface RestoreResourceHook {
+  /** Run in the pod once its container is up. @default none */
   readonly exec?: ExecRestoreHook | RestorePodHookFunction;
+  /** Init containers added to the pod before it is created. @default none */
   readonly init?: InitRestoreHook;
 }
 
