@@ -11,20 +11,20 @@ import { type ExecOptions, type ExecResult, ExecTimeoutError } from "../kube/exe
 import type { KubeObject } from "../kube/types.ts";
 import type { RunLog } from "../log/run-log.ts";
 import { formatDuration } from "../util/duration.ts";
-import { sleep } from "../util/poll.ts";
 import type { PlannedExecHook } from "./restore-pod.ts";
+import { createPodObserver } from "./restore-pod-watch.ts";
 import type { RestorePodHookContext } from "./restore-spec.ts";
 
 /** What the exec hooks of a restore need from it. */
 export interface RestoreExecHooksDeps {
   /** `cluster.exec`. */
   exec(options: ExecOptions): Promise<ExecResult>;
-  /** The pod as the apiserver has it now; undefined when it does not exist. */
-  getPod(namespace: string, name: string, signal: AbortSignal): Promise<KubeObject | undefined>;
+  /** The pods of `namespace` the restore created (those waited for are among them). */
+  listPods(namespace: string, signal: AbortSignal): Promise<KubeObject[]>;
   readonly log: RunLog;
   /** The restore's signal: aborting stops every wait and hook. */
   readonly signal: AbortSignal;
-  /** Pause between two looks at a pod. @default 500 */
+  /** Pause between two looks at the pods waited for. @default 500 */
   readonly pollIntervalMs?: number;
 }
 
@@ -74,7 +74,7 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
   /** Aborted by the restore's signal or by `stop()`: ends every wait and running hook. */
   const signal = AbortSignal.any([deps.signal, halt.signal]);
   const stopReason = () => (deps.signal.aborted ? "the restore was aborted" : "the restore stopped");
-  const intervalMs = deps.pollIntervalMs ?? 500;
+  const pods = createPodObserver({ list: deps.listPods, intervalMs: deps.pollIntervalMs ?? 500, signal });
   const running = new Set<Promise<void>>();
   /** Set by the first `Fail` hook that fails: no hook that has not started runs after it. */
   let stoppedBy: string | undefined;
@@ -222,7 +222,7 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
       }
       let live: KubeObject | undefined;
       try {
-        live = await deps.getPod(ns, pod, signal);
+        live = await pods.observe(ns, pod);
       } catch (error) {
         if (signal.aborted) continue;
         const message = error instanceof Error ? error.message : String(error);
@@ -235,7 +235,6 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
         }
         readError = message;
         for (const [container, list] of [...pending]) expire(container, list);
-        if (pending.size > 0) await sleep(intervalMs, signal);
         continue;
       }
       readError = undefined;
@@ -284,7 +283,6 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
           if (reason !== undefined) fail(ns, pod, hook, reason);
         }
       }
-      if (pending.size > 0) await sleep(intervalMs, signal);
     }
   };
 

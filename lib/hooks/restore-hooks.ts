@@ -34,7 +34,7 @@ export const createRestoreHookRun = (deps: {
   readonly dryRun: boolean;
   readonly signal: AbortSignal;
   exec(options: ExecOptions): Promise<ExecResult>;
-  getPod(namespace: string, name: string, signal: AbortSignal): Promise<KubeObject | undefined>;
+  listPods(namespace: string, signal: AbortSignal): Promise<KubeObject[]>;
   /** @default 500 */
   readonly pollIntervalMs?: number;
 }): RestoreHookRun => {
@@ -42,7 +42,7 @@ export const createRestoreHookRun = (deps: {
   const planned = new Map<string, PlannedExecHook[]>();
   const exec = createRestoreExecHooks({
     exec: deps.exec,
-    getPod: deps.getPod,
+    listPods: deps.listPods,
     log,
     signal: deps.signal,
     ...(deps.pollIntervalMs === undefined ? {} : { pollIntervalMs: deps.pollIntervalMs }),

@@ -30,6 +30,7 @@ import { createNamespaceEnsurer } from "./namespaces.ts";
 import type { RestoreOptions } from "./options.ts";
 import { restoreInOrder } from "./passes.ts";
 import { createPodVolumeRestorer } from "./pod-volumes.ts";
+import { RESTORE_NAME_LABEL, validLabelValue } from "./reset.ts";
 import { resolveRestoreOptions, TERMINATING_TIMEOUT_MS } from "./resolve.ts";
 import {
   createRestoredResourceList,
@@ -141,7 +142,12 @@ const restoreRun = async (
       dryRun,
       signal,
       exec: (execOptions) => cluster.exec(execOptions),
-      getPod: (namespace, pod, podSignal) => cluster.tryGet("pods", pod, { namespace, signal: podSignal }),
+      listPods: (namespace, listSignal) =>
+        cluster.list("pods", {
+          namespace,
+          labelSelector: `${RESTORE_NAME_LABEL}=${validLabelValue(name)}`,
+          signal: listSignal,
+        }),
     });
     const { pluginConfigNamespace } = resolved.actions;
     const actions = resolveActions<RestoreItemAction>(
