@@ -15,7 +15,7 @@ import type { ResolvedResourceRestoreHook } from "./restore-spec.ts";
 
 /** The restore hooks of one run. */
 export interface RestoreHookRun {
-  /** Adds init-container hooks to pods and notes their exec hooks; runs after the pod-volume action. */
+  /** Adds init-container hooks to pods and notes their exec hooks; runs after every other action. */
   readonly action: RestoreItemAction;
   /** The restore created `namespace/name` (a pod): its exec hooks start waiting for it. */
   created(pod: { readonly namespace: string; readonly name: string }): void;

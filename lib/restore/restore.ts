@@ -156,9 +156,10 @@ const restoreRun = async (
           ? builtinRestoreActions(pluginConfigNamespace ? { pluginConfigNamespace } : {})
           : []),
         ...(resolved.actions.builtin ? [podVolumes.action] : []),
-        hooks.action,
         ...(resolved.actions.registered ? registeredRestoreItemActions() : []),
         ...resolved.actions.own,
+        // last: restore hooks come from the pod as it will be created (Velero reads the created pod)
+        hooks.action,
       ],
       discovery,
     );
