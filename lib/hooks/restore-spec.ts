@@ -305,7 +305,7 @@ const recordedEntry = (spec: RestoreResourceHookSpec, selector: unknown): Record
 /** {@link RestoreHooks} checked: the entries, and the `hooks` field the Restore records (undefined: none). */
 export interface ResolvedRestoreHooks {
   readonly resources: readonly ResolvedResourceRestoreHook[];
-  readonly spec: { readonly resources: readonly Record<string, unknown>[] } | undefined;
+  readonly spec: { readonly resources?: readonly Record<string, unknown>[] } | undefined;
 }
 
 /**
@@ -393,5 +393,6 @@ export const resolveRestoreHooks = (
     });
     recorded.push(recordedEntry(spec, compiled?.selector));
   });
-  return { resources, spec: { resources: recorded } };
+  // Velero writes `hooks: {}` when there are none (`resources` is omitempty)
+  return { resources, spec: recorded.length > 0 ? { resources: recorded } : {} };
 };
