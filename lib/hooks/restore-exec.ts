@@ -3,17 +3,20 @@
  * is created its hooks wait, watching the pod through the apiserver, until their container is running
  * (Ready, when any hook of that container has `waitForReady`), then run in order. A hook whose wait
  * timeout passes first, whose pod ends or goes away, or that is stopped by an earlier `onError: Fail`
- * failure, is a failed hook. Failures are errors of the restore for `Fail` hooks and warnings for
- * `Continue` ones; every hook counts in `hookStatus` (Velero's hook tracker).
+ * failure, is a failed hook. As in Velero, every failed hook is an error of the restore (against the
+ * pod's namespace: PartiallyFailed); `onError: Fail` also stops every hook not started yet. Every hook
+ * counts in `hookStatus` (Velero's hook tracker). Commands run through the shared exec-hook runner.
  */
 import { AbortError } from "../errors.ts";
-import { type ExecOptions, type ExecResult, ExecTimeoutError } from "../kube/exec-types.ts";
+import type { ExecOptions, ExecResult } from "../kube/exec-types.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { RunLog } from "../log/run-log.ts";
 import { formatDuration } from "../util/duration.ts";
+import { DEFAULT_HOOK_TIMEOUT_MS, describeHookCommand, HookCommandError, runExecHook } from "./exec-hook.ts";
 import type { PlannedExecHook } from "./restore-pod.ts";
 import { createPodObserver } from "./restore-pod-watch.ts";
 import type { RestorePodHookContext } from "./restore-spec.ts";
+import type { HookStatus } from "./tracker.ts";
 
 /** What the exec hooks of a restore need from it. */
 export interface RestoreExecHooksDeps {
@@ -28,12 +31,6 @@ export interface RestoreExecHooksDeps {
   readonly pollIntervalMs?: number;
 }
 
-/** Velero's `HookStatus`. */
-export interface HookCounts {
-  readonly hooksAttempted: number;
-  readonly hooksFailed: number;
-}
-
 /** The post-restore exec hooks of one restore. */
 export interface RestoreExecHooks {
   /** Starts waiting for the hooks of a pod the restore created (returns at once). */
@@ -46,11 +43,8 @@ export interface RestoreExecHooks {
    */
   stop(): Promise<void>;
   /** Hooks attempted and failed so far. */
-  counts(): HookCounts;
+  counts(): HookStatus;
 }
-
-const TAIL = 512;
-const tail = (text: string) => (text.length > TAIL ? `…${text.slice(-TAIL)}` : text).trim();
 
 interface ContainerStatus {
   name?: string;
@@ -92,17 +86,18 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
     hookPhase: "post",
   });
 
-  /** Records a failed hook: an error when it is `Fail` (and then stops the rest), else a warning. */
+  /** Records a failed hook, an error of the restore; a `Fail` hook also stops every hook not started yet. */
   const fail = (ns: string, pod: string, hook: PlannedExecHook, reason: string) => {
     failed++;
-    const message = `post-restore exec hook ${hook.hookName} in container ${hook.container} of pod ${ns}/${pod} failed`;
-    const fields = { ...fieldsOf(ns, pod, hook), error: reason };
-    if (hook.onError === "Fail") {
-      log.error(message, fields);
+    log.error(
+      `post-restore exec hook ${hook.hookName} in container ${hook.container} of pod ${ns}/${pod} failed`,
+      {
+        ...fieldsOf(ns, pod, hook),
+        error: reason,
+      },
+    );
+    if (hook.onError === "Fail")
       stoppedBy ??= `hook ${hook.hookName} of pod ${ns}/${pod} failed with onError Fail`;
-    } else {
-      log.warn(message, fields);
-    }
   };
 
   /** Runs one hook whose container is up; the reason it failed, or undefined. */
@@ -113,24 +108,18 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
     if (typeof command !== "function") {
       log.info("running post-restore exec hook", { ...fields, hookTimeout: timeout });
       try {
-        const result = await deps.exec({
-          namespace: ns,
-          pod,
-          container: hook.container,
-          command,
-          timeoutMs: hook.execTimeoutMs,
+        const outcome = await runExecHook(
+          deps.exec,
+          { namespace: ns, pod },
+          { container: hook.container, command, onError: hook.onError, timeoutMs: hook.execTimeoutMs },
           signal,
-        });
-        if (result.exitCode !== 0) {
-          const stderr = tail(result.stderr);
-          return `command exited with code ${result.exitCode}${stderr ? `: ${stderr}` : ""}`;
-        }
+        );
+        if (outcome.failed) return outcome.error ?? "failed";
         log.info("post-restore exec hook completed", fields);
         return undefined;
-      } catch (error) {
-        if (signal.aborted) return `stopped: ${stopReason()}`;
-        if (error instanceof ExecTimeoutError) return `timed out after ${timeout}`;
-        return error instanceof Error ? error.message : String(error);
+      } catch {
+        // runExecHook rethrows only when the signal fired
+        return `stopped: ${stopReason()}`;
       }
     }
     log.info("running post-restore function hook", { ...fields, hookTimeout: timeout });
@@ -142,15 +131,23 @@ export const createRestoreExecHooks = (deps: RestoreExecHooksDeps): RestoreExecH
       container: hook.container,
       signal: hookSignal,
       log: { info: scoped.info, warn: scoped.warn },
-      exec: (cmd, options = {}) =>
-        deps.exec({
-          ...options,
+      // as a backup function hook's: a non-zero exit rejects (uncaught, the hook fails)
+      exec: async (cmd, options = {}) => {
+        const container = options.container ?? hook.container;
+        const result = await deps.exec({
           namespace: ns,
           pod,
-          container: options.container ?? hook.container,
+          container,
           command: cmd,
+          timeoutMs: options.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS,
+          ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
           signal: hookSignal,
-        }),
+        });
+        if (result.exitCode !== 0) {
+          throw new HookCommandError(describeHookCommand({ namespace: ns, pod }, container, cmd), result);
+        }
+        return result;
+      },
     };
     // the function is not waited for past its timeout or the restore's end (it cannot be killed)
     let handle: NodeJS.Timeout | undefined;

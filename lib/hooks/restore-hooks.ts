@@ -9,9 +9,10 @@ import type { RestoreItemAction } from "../actions/types.ts";
 import type { ExecOptions, ExecResult } from "../kube/exec-types.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { RunLog } from "../log/run-log.ts";
-import { createRestoreExecHooks, type HookCounts } from "./restore-exec.ts";
+import { createRestoreExecHooks } from "./restore-exec.ts";
 import { type PlannedExecHook, planExecHooks, withInitHooks } from "./restore-pod.ts";
 import type { ResolvedResourceRestoreHook } from "./restore-spec.ts";
+import type { HookStatus } from "./tracker.ts";
 
 /** The restore hooks of one run. */
 export interface RestoreHookRun {
@@ -24,7 +25,7 @@ export interface RestoreHookRun {
   /** The restore stopped: fails the hooks still waiting and waits for running ones to end. Never rejects. */
   stop(): Promise<void>;
   /** Velero's `hookStatus` so far. */
-  counts(): HookCounts;
+  counts(): HookStatus;
 }
 
 /** Creates the restore hooks of one run (a dry run adds init containers to the plan and runs nothing). */

@@ -2,11 +2,13 @@
  * The restore hooks of one restored pod, Velero's way (`internal/hook/item_hook_handler.go`): its
  * `init.hook.restore.velero.io/*` annotations, else the applicable `hooks.resources[]` entries, give its
  * init containers; its `post.hook.restore.velero.io/*` annotations, else the applicable entries, give its
- * exec hooks. Pure: reads the pod, returns a new one or the plan.
+ * exec hooks. Each annotation also works as its `stowage.dev` twin (Velero's key wins). Pure: reads the
+ * pod, returns a new one or the plan.
  */
 import { randomBytes } from "node:crypto";
 import type { KubeObject } from "../kube/types.ts";
 import { parseDuration } from "../util/duration.ts";
+import { hookAnnotation } from "./annotations.ts";
 import {
   DEFAULT_EXEC_TIMEOUT_MS,
   type ResolvedExecHook,
@@ -25,6 +27,10 @@ export const RESTORE_HOOK_ANNOTATIONS = {
   waitTimeout: "post.hook.restore.velero.io/wait-timeout",
   waitForReady: "post.hook.restore.velero.io/wait-for-ready",
 } as const;
+
+/** Velero's annotation `key`, else its `stowage.dev` twin (`post.hook.restore.stowage.dev/command`). */
+const read = (annotations: Record<string, string>, key: string): string | undefined =>
+  hookAnnotation(annotations, key)?.value;
 
 /** The name Velero gives an annotation hook in its tracker and log. */
 export const ANNOTATION_HOOK_NAME = "<from-annotation>";
@@ -54,11 +60,12 @@ const specOf = (pod: KubeObject): PodSpecView => (pod.spec ?? {}) as PodSpecView
 
 /** The init container an annotated pod asks for; undefined without `container-image`. */
 const initFromAnnotations = (annotations: Record<string, string>): Record<string, unknown> | undefined => {
-  const image = annotations[RESTORE_HOOK_ANNOTATIONS.initImage];
+  const image = read(annotations, RESTORE_HOOK_ANNOTATIONS.initImage);
   if (!image) return undefined;
-  const command = annotations[RESTORE_HOOK_ANNOTATIONS.initCommand];
+  const command = read(annotations, RESTORE_HOOK_ANNOTATIONS.initCommand);
   const name =
-    annotations[RESTORE_HOOK_ANNOTATIONS.initName] || `velero-restore-init-${randomBytes(4).toString("hex")}`;
+    read(annotations, RESTORE_HOOK_ANNOTATIONS.initName) ||
+    `velero-restore-init-${randomBytes(4).toString("hex")}`;
   return { name, image, ...(command ? { command: parseHookCommand(command) } : {}) };
 };
 
@@ -96,10 +103,10 @@ const execFromAnnotations = (
   annotations: Record<string, string>,
   warn: (message: string) => void,
 ): ResolvedExecHook | undefined => {
-  const command = annotations[RESTORE_HOOK_ANNOTATIONS.command];
+  const command = read(annotations, RESTORE_HOOK_ANNOTATIONS.command);
   if (!command) return undefined;
   const duration = (key: string): number => {
-    const value = annotations[key];
+    const value = read(annotations, key);
     if (!value) return 0;
     try {
       return parseDuration(value, key);
@@ -108,13 +115,13 @@ const execFromAnnotations = (
       return 0;
     }
   };
-  const onError = annotations[RESTORE_HOOK_ANNOTATIONS.onError];
+  const onError = read(annotations, RESTORE_HOOK_ANNOTATIONS.onError);
   if (onError && onError !== "Continue" && onError !== "Fail") {
     warn(
       `annotation ${RESTORE_HOOK_ANNOTATIONS.onError}="${onError}" is neither Continue nor Fail: Continue is used`,
     );
   }
-  const ready = annotations[RESTORE_HOOK_ANNOTATIONS.waitForReady];
+  const ready = read(annotations, RESTORE_HOOK_ANNOTATIONS.waitForReady);
   if (ready && !/^(true|false|1|0|t|f|TRUE|FALSE|True|False|T|F)$/.test(ready)) {
     warn(`annotation ${RESTORE_HOOK_ANNOTATIONS.waitForReady}="${ready}" is not a boolean: false is used`);
   }
@@ -122,7 +129,7 @@ const execFromAnnotations = (
     hookName: ANNOTATION_HOOK_NAME,
     source: "annotation",
     index: 0,
-    container: annotations[RESTORE_HOOK_ANNOTATIONS.container] || undefined,
+    container: read(annotations, RESTORE_HOOK_ANNOTATIONS.container) || undefined,
     command: parseHookCommand(command),
     onError: onError === "Fail" ? "Fail" : "Continue",
     execTimeoutMs: duration(RESTORE_HOOK_ANNOTATIONS.execTimeout) || DEFAULT_EXEC_TIMEOUT_MS,

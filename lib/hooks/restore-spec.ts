@@ -13,26 +13,19 @@ import {
   type Labels,
 } from "../filters/index.ts";
 import type { Discovery } from "../kube/discovery.ts";
-import type { ExecOptions, ExecResult } from "../kube/exec-types.ts";
-import type { KubeObject } from "../kube/types.ts";
 import { parseDuration } from "../util/duration.ts";
+import type { PodHookContext } from "./backup-spec.ts";
+import type { HookErrorMode } from "./exec-hook.ts";
 
-/** What a per-pod function hook is given, once its container is up. */
-export interface RestorePodHookContext {
-  /** The restored pod as the apiserver reported it when its container came up. */
-  readonly pod: KubeObject;
+/**
+ * What a per-pod function hook is given once its container is up: a backup hook's context (the pod as
+ * the apiserver reported it then, `exec` — in `container` unless told otherwise, rejecting with
+ * `HookCommandError` on a non-zero exit — and `signal`, aborted when the hook's `execTimeout` passes or
+ * the restore stops), plus the container and the restore's log.
+ */
+export interface RestorePodHookContext extends PodHookContext {
   /** The container the hook waited for (`container`, else the pod's first container). */
   readonly container: string;
-  /**
-   * Runs a command in the pod (`pods/exec`), in `container` unless `options.container` names another.
-   * A non-zero exit code is a result, not an error.
-   */
-  exec(
-    command: readonly string[],
-    options?: Omit<ExecOptions, "namespace" | "pod" | "command" | "signal">,
-  ): Promise<ExecResult>;
-  /** Aborted when the hook's `execTimeout` passes or the restore is aborted. */
-  readonly signal: AbortSignal;
   /** Lines land in the restore's log, naming the pod. */
   readonly log: {
     info(message: string, fields?: Record<string, unknown>): void;
@@ -53,11 +46,11 @@ export interface ExecRestoreHook {
   /** The command and its arguments (no shell unless you run one), or a function run instead. */
   readonly command: readonly string[] | RestorePodHookFunction;
   /**
-   * `Fail`: a failure is an error of the restore (PartiallyFailed) and no restore hook that has not
-   * started yet runs, in any pod. `Continue`: a failure is a warning.
+   * A failed hook is an error of the restore either way (PartiallyFailed, as in Velero). `Fail`: no
+   * restore hook that has not started yet runs after it, in any pod. `Continue`: the others go on.
    * @default "Continue"
    */
-  readonly onError?: "Continue" | "Fail";
+  readonly onError?: HookErrorMode;
   /** How long the command may run once started, a Go duration (`45s`, `2m`). @default "30s" */
   readonly execTimeout?: string;
   /**
@@ -132,7 +125,7 @@ export interface ResolvedExecHook {
   /** undefined: the pod's first container. */
   readonly container: string | undefined;
   readonly command: readonly string[] | RestorePodHookFunction;
-  readonly onError: "Continue" | "Fail";
+  readonly onError: HookErrorMode;
   readonly execTimeoutMs: number;
   /** 0: no wait timeout. */
   readonly waitTimeoutMs: number;

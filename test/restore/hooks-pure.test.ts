@@ -177,6 +177,19 @@ describe("restore hooks on one pod (pure)", () => {
       [],
       (m) => warnings.push(m),
     );
+    // the stowage.dev twins work too; Velero's key wins over its twin
+    const [twin] = planExecHooks(
+      pod({
+        annotations: {
+          "post.hook.restore.stowage.dev/command": '["sh","-c","twin"]',
+          "post.hook.restore.stowage.dev/container": "sidecar",
+          "post.hook.restore.velero.io/container": "db",
+        },
+      }),
+      [],
+      (m) => warnings.push(m),
+    );
+    assert.deepEqual([twin?.command, twin?.container], [["sh", "-c", "twin"], "db"]);
     assert.equal(lenient?.execTimeoutMs, 30_000);
     assert.equal(lenient?.onError, "Continue");
     assert.equal(warnings.length, 2, warnings.join("\n"));

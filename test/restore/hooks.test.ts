@@ -183,7 +183,7 @@ describe("restore hooks (harness plays the node)", () => {
     assert.deepEqual(record.status.hookStatus, { hooksAttempted: 1, hooksFailed: 1 });
   });
 
-  it("runs Velero RestoreSpec hooks on the pods they select, in order: init container first, a Continue failure is a warning (harness plays the node)", async () => {
+  it("runs Velero RestoreSpec hooks on the pods they select, in order: init container first, a Continue failure is an error the later hooks go on after (harness plays the node)", async () => {
     const target = restoredNamespaces.spec;
     // Velero's RestoreSpec.hooks, as a Restore object would carry it
     const hooks: RestoreHooks = {
@@ -248,20 +248,22 @@ describe("restore hooks (harness plays the node)", () => {
       namespaceMapping: { [source]: target },
       hooks,
     });
-    assert.equal(result.phase, "Completed", JSON.stringify(result.errors));
+    // as in Velero, a failed hook is an error even with Continue: the restore is PartiallyFailed
+    assert.equal(result.phase, "PartiallyFailed");
     assert.deepEqual(result.hookStatus, { hooksAttempted: 3, hooksFailed: 2 });
-    const warnings = result.warnings.namespaces?.[target] ?? [];
+    const errors = result.errors.namespaces?.[target] ?? [];
+    assert.equal(errors.length, 2, JSON.stringify(result.errors));
     assert.ok(
-      warnings.some((w) =>
+      errors.some((w) =>
         /hook wrong-container in container missing .*the pod has no container missing/.test(w),
       ),
-      JSON.stringify(result.warnings),
+      JSON.stringify(result.errors),
     );
     assert.ok(
-      warnings.some((w) =>
-        /name: \/db .*hook restore-db in container app .*command exited with code 3: broken/.test(w),
+      errors.some((w) =>
+        /name: \/db .*hook restore-db in container app .*exited with code 3: broken/.test(w),
       ),
-      JSON.stringify(result.warnings),
+      JSON.stringify(result.errors),
     );
     const db = await runningPod(target, "db");
     assert.deepEqual(initNames(db), ["seed"]);
@@ -323,16 +325,14 @@ describe("restore hooks (harness plays the node)", () => {
     assert.deepEqual(result.hookStatus, { hooksAttempted: 4, hooksFailed: 3 });
     assert.deepEqual(seen, [`${target}/db/app`]);
     const errors = result.errors.namespaces?.[target] ?? [];
-    assert.equal(errors.length, 1, JSON.stringify(result.errors));
-    assert.match(errors[0] ?? "", /hook as-code in container app .*command exited with code 1/);
-    const warnings = result.warnings.namespaces?.[target] ?? [];
-    assert.ok(
-      warnings.some((w) => /hook as-code in container app .*checksum mismatch/.test(w)),
-      JSON.stringify(result.warnings),
-    );
-    assert.ok(
-      warnings.some((w) => /not run: hook as-code of pod .*\/db failed with onError Fail/.test(w)),
-      JSON.stringify(result.warnings),
+    assert.deepEqual(
+      errors.map((e) => e.replace(/.* error: \//, "")),
+      [
+        "checksum mismatch",
+        `command ["sh","-c","exit 1"] in container app of pod ${target}/db exited with code 1`,
+        `not run: hook as-code of pod ${target}/db failed with onError Fail`,
+      ],
+      "each failed hook is an error, in the order they failed",
     );
     const db = await runningPod(target, "db");
     assert.equal(readFileSync(dataFile(db, "fn.txt"), "utf8"), "fn\n");
