@@ -1,11 +1,11 @@
 /**
- * The restore hooks of one restore run. Its item action, `velero.io/init-restore-hook` (Velero's name),
- * sees every pod the restore is about to create — only pods in the restore's scope reach actions — adds
- * the init-container hooks to it and notes its exec hooks; when the restore reports the pod created,
+ * The restore hooks of one restore run. `preparePod` — the restore runs it as its item action
+ * `velero.io/init-restore-hook` (Velero's name) — sees every pod the restore is about to create (only
+ * pods in the restore's scope reach actions), adds the init-container hooks to it and notes its exec
+ * hooks; when the restore reports the pod created,
  * the exec hooks start waiting for it (a pod that existed, was skipped or failed gets none). `finish()`
  * waits for them all: the restore's result is not returned before.
  */
-import type { RestoreItemAction } from "../actions/types.ts";
 import type { ExecOptions, ExecResult } from "../kube/exec-types.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { RunLog } from "../log/run-log.ts";
@@ -16,8 +16,14 @@ import type { HookStatus } from "./tracker.ts";
 
 /** The restore hooks of one run. */
 export interface RestoreHookRun {
-  /** Adds init-container hooks to pods and notes their exec hooks; runs after every other action. */
-  readonly action: RestoreItemAction;
+  /**
+   * A pod about to be created: returns it with its init-container hooks (undefined: none apply) and
+   * notes its exec hooks. `log` names the pod.
+   */
+  preparePod(
+    pod: KubeObject,
+    log: { info(message: string): void; warn(message: string): void },
+  ): KubeObject | undefined;
   /** The restore created `namespace/name` (a pod): its exec hooks start waiting for it. */
   created(pod: { readonly namespace: string; readonly name: string }): void;
   /** Waits for every started exec hook; AbortError when the restore was aborted. */
@@ -50,23 +56,19 @@ export const createRestoreHookRun = (deps: {
   });
   const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
-  const action: RestoreItemAction = {
-    name: "velero.io/init-restore-hook",
-    appliesTo: { resources: ["pods"] },
-    execute({ item, log: itemLog }) {
-      const namespace = item.metadata?.namespace ?? "";
-      const name = item.metadata?.name ?? "";
-      const hooks = planExecHooks(item, deps.resources, (message) => itemLog.warn(message));
-      if (hooks.length > 0 && !deps.dryRun) planned.set(key(namespace, name), hooks);
-      const init = withInitHooks(item, deps.resources);
-      if (!init) return undefined;
-      itemLog.info(`init container hooks added from the ${init.source}: ${init.added.join(", ")}`);
-      return { item: init.pod };
-    },
+  const preparePod: RestoreHookRun["preparePod"] = (item, itemLog) => {
+    const namespace = item.metadata?.namespace ?? "";
+    const name = item.metadata?.name ?? "";
+    const hooks = planExecHooks(item, deps.resources, (message) => itemLog.warn(message));
+    if (hooks.length > 0 && !deps.dryRun) planned.set(key(namespace, name), hooks);
+    const init = withInitHooks(item, deps.resources);
+    if (!init) return undefined;
+    itemLog.info(`init container hooks added from the ${init.source}: ${init.added.join(", ")}`);
+    return init.pod;
   };
 
   return {
-    action,
+    preparePod,
     created({ namespace, name }) {
       const hooks = planned.get(key(namespace, name));
       if (!hooks) return;

@@ -24,6 +24,7 @@ import { openCatalog } from "../store/catalog.ts";
 import { listBackups } from "../store/records.ts";
 import type { Backup } from "../store/types.ts";
 import { kubeTime, nameTimestamp } from "../util/duration.ts";
+import { restoreHookAction } from "./hooks.ts";
 import { checkIdentity, refusal } from "./item-checks.ts";
 import { createItemRestorer } from "./item-restorer.ts";
 import { createNamespaceEnsurer } from "./namespaces.ts";
@@ -159,7 +160,7 @@ const restoreRun = async (
         ...(resolved.actions.registered ? registeredRestoreItemActions() : []),
         ...resolved.actions.own,
         // last: restore hooks come from the pod as it will be created (Velero reads the created pod)
-        hooks.action,
+        restoreHookAction(hooks),
       ],
       discovery,
     );
