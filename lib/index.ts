@@ -76,7 +76,6 @@ export type {
   RestoreResourceHook,
   RestoreResourceHookSpec,
 } from "./hooks/restore-spec.ts";
-export type { HookStatus } from "./hooks/tracker.ts";
 export {
   type AfterHookContext,
   type HookOutcome,
