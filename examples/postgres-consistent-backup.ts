@@ -4,10 +4,11 @@
 //   npx tsx examples/postgres-consistent-backup.ts shop app=postgres            # CHECKPOINT + fsfreeze
 //   npx tsx examples/postgres-consistent-backup.ts shop app=postgres --online   # pg_backup_start/stop
 //
-// Uses $KUBECONFIG like kubectl; writes into ./stowage-data (or S3 with STOWAGE_S3_BUCKET). The pods'
+// Uses $KUBECONFIG like kubectl (or the pod's ServiceAccount under the runner) and the store named by
+// $STOWAGE_STORE (e.g. s3://backups/prod; restic Jobs need an object store they can reach). The pods'
 // data volume is copied file by file with restic (`backup.velero.io/backup-volumes: data` on the pod) by
-// a restic Job on the pod's node (`jobDriver`), into the store's `restic/` (the repository key is kept in
-// the Secret `stowage-repo-credentials` of namespace `velero`).
+// a restic Job on the pod's node (`jobDriver`), into the store's `restic/`. Jobs and the repository key
+// (the Secret `stowage-repo-credentials`) live in $POD_NAMESPACE under the runner, else `velero`.
 //
 // Two ways to make the copy consistent:
 //
@@ -27,7 +28,7 @@
 //   `<backup>.<pod>.backup_label`. Restoring this copy needs that file in the data directory (as
 //   `backup_label`) and the WAL archived during the backup (`archive_mode = on`, `wait_for_archive`).
 import { writeFileSync } from "node:fs";
-import { backup, connect, fsStore, jobDriver, type PodHookFunction, s3Store } from "stowage";
+import { backup, connect, jobDriver, type PodHookFunction, storeFromEnv } from "stowage";
 
 const [namespace = "default", selector = "app=postgres"] = process.argv
   .slice(2)
@@ -38,9 +39,8 @@ const pgdata = process.env.PGDATA ?? "/var/lib/postgresql/data";
 const psql = ["psql", "-v", "ON_ERROR_STOP=1", "-U", process.env.PGUSER ?? "postgres"];
 
 const cluster = await connect();
-const store = process.env.STOWAGE_S3_BUCKET
-  ? s3Store({ bucket: process.env.STOWAGE_S3_BUCKET, prefix: process.env.STOWAGE_S3_PREFIX ?? "stowage" })
-  : fsStore("./stowage-data");
+const store = storeFromEnv();
+const systemNamespace = process.env.POD_NAMESPACE || "velero";
 const name = `${namespace}-pg-${new Date()
   .toISOString()
   .replace(/[-:TZ.]/g, "")
@@ -109,7 +109,10 @@ const result = await backup({
   store,
   name,
   includedNamespaces: [namespace],
-  podVolumes: { driver: jobDriver({ cluster }) },
+  podVolumes: {
+    driver: jobDriver({ cluster, namespace: systemNamespace }),
+    credentialsNamespace: systemNamespace,
+  },
   hooks: {
     resources: [
       {
